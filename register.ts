@@ -1,0 +1,14 @@
+/**
+ * The preload: `node --import @org/sentry-register app.js`.
+ * The only module with import-time side effects; everything else is in src/.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { readConfig } from './src/config.js';
+import { isPackageManager } from './src/guard.js';
+import { start } from './src/start.js';
+
+// Worker threads inherit --import; the main thread already covers the process.
+// Package managers inherit NODE_OPTIONS; they are not the service.
+if (isMainThread && !isPackageManager(process.argv[1])) {
+  await start(readConfig(process.env));
+}

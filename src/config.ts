@@ -1,0 +1,139 @@
+/**
+ * The one typed config reader. Env is the whole interface of the preload.
+ *
+ * Rules: a blank value means unset, values are trimmed, and a bad value gives
+ * exactly one warning naming the variable, the reason and the fallback. The
+ * DSN's value never appears in a warning.
+ */
+import { log } from './log.js';
+
+export const DEFAULT_ENVIRONMENT = 'development';
+export const DEFAULT_SERVICE_NAME = 'lightspeed-stack';
+export const DEFAULT_TRACES_SAMPLE_RATE = 0.25;
+
+/** The parts of a DSN we may use. `value` is a secret: never log it. */
+export interface Dsn {
+  readonly value: string;
+  readonly publicKey: string;
+  /** Host (and port), safe to show. */
+  readonly host: string;
+  readonly projectId: string;
+}
+
+export interface Config {
+  readonly dsn: Dsn | undefined;
+  /** Why `dsn` is undefined. */
+  readonly dsnStatus: 'ok' | 'missing' | 'invalid';
+  readonly environment: string;
+  /** `SENTRY_RELEASE` when set; otherwise the release is derived at start. */
+  readonly release: string | undefined;
+  readonly serviceName: string;
+  readonly caCertsPath: string | undefined;
+  readonly tracesSampleRate: number;
+  readonly debug: boolean;
+  readonly required: boolean;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+export type Warn = (message: string) => void;
+
+export function readConfig(env: Env, warn: Warn = log.warn): Readonly<Config> {
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+
+  const rawDsn = get('SENTRY_DSN');
+  let dsn: Dsn | undefined;
+  let dsnStatus: Config['dsnStatus'] = 'missing';
+  if (rawDsn !== undefined) {
+    const parsed = parseDsn(rawDsn);
+    if (typeof parsed === 'string') {
+      dsnStatus = 'invalid';
+      warn(`SENTRY_DSN is not a valid Sentry DSN (${parsed}); Sentry stays off and the app runs uninstrumented`);
+    } else {
+      dsn = parsed;
+      dsnStatus = 'ok';
+    }
+  }
+
+  return Object.freeze({
+    dsn,
+    dsnStatus,
+    environment: checked(warn, 'SENTRY_ENVIRONMENT', get('SENTRY_ENVIRONMENT'), environmentProblem, DEFAULT_ENVIRONMENT),
+    release: checked(warn, 'SENTRY_RELEASE', get('SENTRY_RELEASE'), releaseProblem, undefined, 'deriving the release'),
+    serviceName: get('OTEL_SERVICE_NAME') ?? DEFAULT_SERVICE_NAME,
+    caCertsPath: get('SENTRY_CA_CERTS'),
+    tracesSampleRate: readRate(warn, 'SENTRY_TRACES_SAMPLE_RATE', get('SENTRY_TRACES_SAMPLE_RATE')),
+    debug: readBoolean(warn, 'SENTRY_DEBUG', get('SENTRY_DEBUG'), false),
+    required: readBoolean(warn, 'SENTRY_REQUIRED', get('SENTRY_REQUIRED'), false),
+  });
+}
+
+/** Parses a DSN, or returns why it is not one. The reason never quotes the value. */
+export function parseDsn(value: string): Dsn | string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'not a URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'scheme must be http or https';
+  if (!url.username) return 'no public key before the host';
+  if (!url.hostname) return 'no host';
+  const projectId = url.pathname.split('/').pop() ?? '';
+  if (!/^\d+$/.test(projectId)) return 'no numeric project id at the end of the path';
+  if (url.search || url.hash) return 'unexpected query or fragment';
+  return { value, publicKey: decodeURIComponent(url.username), host: url.host, projectId };
+}
+
+function checked<T>(
+  warn: Warn,
+  name: string,
+  value: string | undefined,
+  problem: (v: string) => string | undefined,
+  fallback: T,
+  fallbackText = `using ${JSON.stringify(fallback)}`,
+): string | T {
+  if (value === undefined) return fallback;
+  const reason = problem(value);
+  if (reason === undefined) return value;
+  warn(`${name} ${reason}; ${fallbackText}`);
+  return fallback;
+}
+
+// Sentry's own limits for environment names (ClientOptions.environment docs).
+function environmentProblem(v: string): string | undefined {
+  if (v.length > 64) return 'is longer than 64 characters';
+  if (/[\s/]/.test(v)) return 'contains white space or "/"';
+  if (v === 'None') return 'may not be "None"';
+  return undefined;
+}
+
+// Sentry rejects releases with newlines, tabs or "/", ".", "..", and over 200 characters.
+function releaseProblem(v: string): string | undefined {
+  if (v.length > 200) return 'is longer than 200 characters';
+  if (/[\n\r\t/\\]/.test(v)) return 'contains a line break, tab, "/" or "\\"';
+  if (v === '.' || v === '..') return 'may not be "." or ".."';
+  return undefined;
+}
+
+function readRate(warn: Warn, name: string, value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TRACES_SAMPLE_RATE;
+  const n = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(value) ? Number(value) : NaN;
+  if (Number.isFinite(n) && n >= 0 && n <= 1) return n;
+  warn(`${name} must be a number from 0 to 1 (got ${JSON.stringify(value.slice(0, 40))}); using ${DEFAULT_TRACES_SAMPLE_RATE}`);
+  return DEFAULT_TRACES_SAMPLE_RATE;
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+function readBoolean(warn: Warn, name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  const v = value.toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  warn(`${name} must be true or false (got ${JSON.stringify(value.slice(0, 40))}); using ${fallback}`);
+  return fallback;
+}

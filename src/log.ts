@@ -1,0 +1,76 @@
+/**
+ * The one internal logger. Every line starts with a stable prefix so operators
+ * can grep for it, and goes to stderr so it never mixes with an app's
+ * structured stdout.
+ *
+ * Defence in depth for the DSN: callers never put it in a message, and every
+ * line is still scrubbed of registered secrets (the DSN and its key) before it
+ * is written, so an upstream error message that echoes the DSN cannot leak it.
+ */
+export const PREFIX = '[sentry-register]';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+}
+
+export type Sink = (line: string) => void;
+
+const stderrSink: Sink = (line) => {
+  try {
+    process.stderr.write(`${line}\n`);
+  } catch {
+    // A closed stderr must never break the host app.
+  }
+};
+
+export function createLogger(options: { debug?: boolean; sink?: Sink; secrets?: () => readonly string[] } = {}): Logger {
+  const sink = options.sink ?? stderrSink;
+  const secrets = options.secrets ?? (() => []);
+  const write = (line: string): void => sink(scrub(line, secrets()));
+  return {
+    info: (m) => write(`${PREFIX} ${m}`),
+    warn: (m) => write(`${PREFIX} warning: ${m}`),
+    error: (m) => write(`${PREFIX} error: ${m}`),
+    debug: (m) => {
+      if (options.debug) write(`${PREFIX} debug: ${m}`);
+    },
+  };
+}
+
+/** Replaces every occurrence of each secret with `[redacted]`. */
+export function scrub(line: string, secrets: readonly string[]): string {
+  let out = line;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
+
+const registeredSecrets: string[] = [];
+let current: Logger = createLogger({ secrets: () => registeredSecrets });
+
+/** The process-wide logger used by the preload. */
+export const log: Logger = {
+  info: (m) => current.info(m),
+  warn: (m) => current.warn(m),
+  error: (m) => current.error(m),
+  debug: (m) => current.debug(m),
+};
+
+export function setDebugLogging(on: boolean): void {
+  current = createLogger({ debug: on, secrets: () => registeredSecrets });
+}
+
+/** Registers a value that must never appear in any line we print. */
+export function registerSecret(secret: string): void {
+  registeredSecrets.push(secret);
+}
+
+/** A short description of a thrown value, for one log line. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

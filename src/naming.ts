@@ -1,0 +1,24 @@
+/**
+ * Low-cardinality span names: `METHOD route`. A framework's route wins; else
+ * the path with id-like segments replaced by `:id`, so `/users/42` and
+ * `/users/43` are one name.
+ */
+const ID_SEGMENT = [
+  /^\d+$/, // 42
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, // UUID
+  /^[0-9a-f]{16,}$/i, // long hex: object ids, hashes
+  /^[0-9A-HJKMNP-TV-Z]{26}$/, // ULID
+];
+
+export function templatePath(path: string): string {
+  const q = path.search(/[?#]/);
+  const bare = q === -1 ? path : path.slice(0, q);
+  return bare
+    .split('/')
+    .map((segment) => (segment && ID_SEGMENT.some((re) => re.test(segment)) ? ':id' : segment))
+    .join('/');
+}
+
+export function spanName(method: string, route: string | undefined, path: string): string {
+  return `${method.toUpperCase()} ${route ?? templatePath(path)}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * Private by default: the floor of what never leaves the process.
+ * Errors: Sentry's `dataCollection` turned off for everything personal.
+ * Spans: attributes that identify a person or a client are removed on export.
+ */
+import type { Attributes } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { NodeOptions } from '@sentry/node';
+
+export const DATA_COLLECTION: NonNullable<NodeOptions['dataCollection']> = Object.freeze({
+  userInfo: false,
+  cookies: false,
+  httpHeaders: false,
+  httpBodies: [],
+  urlQueryParams: false,
+  stackFrameVariables: false,
+  graphQL: { document: false, variables: false },
+  genAI: { inputs: false, outputs: false },
+  mcp: { inputs: false, outputs: false },
+  databaseQueryData: false,
+  queues: false,
+});
+
+const DROPPED_KEYS = new Set([
+  'client.address',
+  'client.port',
+  'network.peer.address',
+  'network.peer.port',
+  'user_agent.original',
+  'user_agent.synthetic.type',
+  'url.query',
+  'enduser.id',
+]);
+const DROPPED_PREFIXES = ['http.request.header.', 'http.response.header.'];
+
+export function isPrivateAttribute(key: string): boolean {
+  return DROPPED_KEYS.has(key) || DROPPED_PREFIXES.some((p) => key.startsWith(p));
+}
+
+/** Attributes without private keys; `url.full` loses its query string and any credentials. */
+export function redactAttributes(attributes: Attributes): Attributes {
+  const out: Attributes = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (isPrivateAttribute(key)) continue;
+    out[key] = key === 'url.full' && typeof value === 'string' ? stripUrl(value) : value;
+  }
+  return out;
+}
+
+function stripUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    url.search = '';
+    url.hash = '';
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return value.split(/[?#]/)[0] ?? '';
+  }
+}
+
+/**
+ * Wraps the real exporter so every span is redacted on its way out. The
+ * redacted span inherits from the original (methods such as `spanContext()`
+ * keep working) and shadows only `attributes`.
+ */
+export class RedactingSpanExporter implements SpanExporter {
+  private readonly _inner: SpanExporter;
+
+  constructor(inner: SpanExporter) {
+    this._inner = inner;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const redacted = spans.map(
+      (span) => Object.create(span, { attributes: { value: redactAttributes(span.attributes), enumerable: true } }) as ReadableSpan,
+    );
+    this._inner.export(redacted, resultCallback);
+  }
+
+  shutdown(): Promise<void> {
+    return this._inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this._inner.forceFlush?.() ?? Promise.resolve();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Release resolution: `SENTRY_RELEASE` wins; otherwise `<service>@<version>`
+ * with the version from the service's own package.json. No version means no
+ * release at all: a placeholder such as `unknown` would merge unrelated
+ * deployments into one release in Sentry.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+export interface ReleaseInput {
+  readonly explicit: string | undefined;
+  readonly serviceName: string;
+  /** The entry script (`process.argv[1]`), if any. */
+  readonly entry: string | undefined;
+  readonly cwd: string;
+}
+
+export interface Release {
+  readonly release: string | undefined;
+  /** The service version (`service.version`), when known. */
+  readonly version: string | undefined;
+  /** Where it came from, for the startup line and the doctor. */
+  readonly source: string;
+}
+
+export type ReadText = (path: string) => string | undefined;
+
+const readText: ReadText = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+export function resolveRelease(input: ReleaseInput, read: ReadText = readText): Release {
+  if (input.explicit !== undefined) {
+    const at = input.explicit.lastIndexOf('@');
+    const version = at > 0 && at < input.explicit.length - 1 ? input.explicit.slice(at + 1) : undefined;
+    return { release: input.explicit, version, source: 'SENTRY_RELEASE' };
+  }
+  const starts = input.entry ? [dirname(resolve(input.cwd, input.entry))] : [];
+  for (const start of starts) {
+    const found = findVersion(start, read);
+    if (found) return { release: `${input.serviceName}@${found.version}`, version: found.version, source: found.path };
+  }
+  const atCwd = versionAt(join(input.cwd, 'package.json'), read);
+  if (atCwd) return { release: `${input.serviceName}@${atCwd}`, version: atCwd, source: join(input.cwd, 'package.json') };
+  return { release: undefined, version: undefined, source: 'none' };
+}
+
+/** Walks up from `dir` to the nearest package.json that has a version. */
+function findVersion(dir: string, read: ReadText): { version: string; path: string } | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    const path = join(current, 'package.json');
+    const version = versionAt(path, read);
+    if (version) return { version, path };
+    if (dirname(current) === current) return undefined;
+  }
+}
+
+function versionAt(path: string, read: ReadText): string | undefined {
+  const text = read(path);
+  if (text === undefined) return undefined;
+  try {
+    const version: unknown = (JSON.parse(text) as { version?: unknown }).version;
+    return typeof version === 'string' && version.trim() ? version.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
