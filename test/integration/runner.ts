@@ -12,6 +12,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { startSink } from '../support/sink.js';
 import type { Sink } from '../support/sink.js';
 
@@ -59,6 +60,8 @@ export interface Fixture {
   readonly env?: Record<string, string | undefined>;
   /** Which module systems to run; both unless said. */
   readonly formats?: ReadonlyArray<'mjs' | 'cjs'>;
+  /** Which ways of loading the preload to run; both unless said. */
+  readonly modes?: readonly LoadMode[];
   readonly traffic: (proc: Proc, sink: Sink) => Promise<void>;
   readonly expect: (sink: Sink, proc: Proc) => Promise<void> | void;
 }
@@ -83,9 +86,10 @@ export function commandFor(
     else childEnv[k] = v;
   }
   const args = mode === 'import' ? ['--import', PACKAGE, app] : [app];
-  if (mode === 'node_options') childEnv['NODE_OPTIONS'] = `--import ${PACKAGE}`;
+  if (mode === 'node_options') childEnv['NODE_OPTIONS'] = [env['NODE_OPTIONS'], `--import ${PACKAGE}`].filter(Boolean).join(' ');
   const shownEnv = Object.entries(env)
-    .concat(mode === 'node_options' ? [['NODE_OPTIONS', `--import ${PACKAGE}`]] : [])
+    .filter(([k]) => mode === 'import' || k !== 'NODE_OPTIONS')
+    .concat(mode === 'node_options' ? [['NODE_OPTIONS', childEnv['NODE_OPTIONS']]] : [])
     .map(([k, v]) => `${k}=${JSON.stringify(v ?? '')}`)
     .join(' ');
   return { args, env: childEnv, shown: `(cd ${FIXTURES} && ${shownEnv} node ${args.join(' ')})` };
@@ -174,4 +178,28 @@ export async function runFixture(fixture: Fixture, format: 'mjs' | 'cjs', mode: 
     }
     await sink.close();
   }
+}
+
+/** Declares one test per fixture, module format and load mode. */
+export function testFixtures(fixtures: readonly Fixture[]): void {
+  for (const fixture of fixtures) {
+    for (const format of fixture.formats ?? (['mjs', 'cjs'] as const)) {
+      for (const mode of fixture.modes ?? (['import', 'node_options'] as const)) {
+        test(`${fixture.name} [${format}, ${mode === 'import' ? '--import' : 'NODE_OPTIONS'}]`, () => runFixture(fixture, format, mode));
+      }
+    }
+  }
+}
+
+/** Sends `count` requests, a few at a time. */
+export async function drive(proc: Proc, count: number, make: (i: number) => Parameters<Proc['request']>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const res = await proc.request(...make(i));
+      if (res.status >= 500 && res.status !== 500) throw new Error(`unexpected ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
 }
