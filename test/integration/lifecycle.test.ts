@@ -77,6 +77,21 @@ testFixtures([
     },
   },
   {
+    name: 'a process that runs out of work flushes its spans before it exits',
+    app: 'one-shot-app',
+    env: { SENTRY_TRACES_SAMPLE_RATE: '1' },
+    traffic: async (proc) => {
+      await proc.request('POST', '/jobs/1', JSON_BODY);
+    },
+    expect: async (sink, proc) => {
+      assert.equal((await proc.exited).code, 0);
+      assert.deepEqual(
+        sink.spans.map((s) => s.name),
+        ['POST /jobs/:id'],
+      );
+    },
+  },
+  {
     name: 'loaded twice (--import and NODE_OPTIONS), it initialises once and traces once',
     app: 'http-app',
     modes: ['import'],

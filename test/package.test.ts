@@ -1,0 +1,85 @@
+/**
+ * The package as users get it: the packed tarball alone, installed under
+ * node_modules, loads with `--import @org/sentry-register` and traces; and the
+ * dependency tree holds exactly one copy of @opentelemetry/api.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { httpRequest, ROOT } from './integration/runner.js';
+import { startSink } from './support/sink.js';
+
+const npm = (args: string[], cwd: string): string =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+
+test('the packed tarball ships the built preload and nothing of the tests', () => {
+  const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json'], ROOT)) as Array<{ files: Array<{ path: string }> }>;
+  const files = (pack?.files ?? []).map((f) => f.path);
+  for (const needed of ['package.json', 'README.md', 'dist/register.js', 'dist/src/sdk.js', 'dist/src/config.js']) {
+    assert.ok(files.includes(needed), `${needed} missing from the tarball`);
+  }
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('dist/test') || f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+    [],
+  );
+});
+
+test('installed from the tarball, `--import @org/sentry-register` traces a POST', async () => {
+  // Inside the repo, so the tarball's dependencies resolve from the repo's node_modules, as after `npm install`.
+  const app = join(ROOT, 'dist', 'installed');
+  const home = join(app, 'node_modules', '@org', 'sentry-register');
+  rmSync(app, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
+  const [pack] = JSON.parse(npm(['pack', '--json', '--pack-destination', app], ROOT)) as Array<{ filename: string }>;
+  execFileSync('tar', ['-xzf', join(app, pack?.filename ?? ''), '-C', home, '--strip-components=1']);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'installed-app', version: '3.1.4', type: 'module' }));
+  writeFileSync(
+    join(app, 'app.js'),
+    "import http from 'node:http';\nconst s = http.createServer((q, r) => r.end('ok'));\ns.listen(0, '127.0.0.1', () => console.log(`listening on ${s.address().port}`));\n",
+  );
+
+  const sink = await startSink();
+  try {
+    const env = { PATH: process.env['PATH'], SENTRY_DSN: sink.dsn, SENTRY_TRACES_SAMPLE_RATE: '1' };
+    const child = spawn(process.execPath, ['--import', '@org/sentry-register', 'app.js'], {
+      cwd: app,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const [line] = (await once(child.stdout, 'data')) as [Buffer];
+    const port = Number(/listening on (\d+)/.exec(String(line))?.[1]);
+    await httpRequest(port, 'POST', '/orders/1', { body: '{}' });
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 143, stderr);
+    assert.match(stderr, /release=lightspeed-stack@3\.1\.4/);
+    assert.deepEqual(
+      sink.spans.map((s) => s.name),
+      ['POST /orders/:id'],
+    );
+  } finally {
+    await sink.close();
+  }
+});
+
+test('exactly one copy of @opentelemetry/api is installed', () => {
+  const copies: string[] = [];
+  const walk = (dir: string): void => {
+    const api = join(dir, '@opentelemetry', 'api', 'package.json');
+    if (existsSync(api)) copies.push(api);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const pkgs = entry.name.startsWith('@')
+        ? readdirSync(join(dir, entry.name)).map((n) => join(dir, entry.name, n))
+        : [join(dir, entry.name)];
+      for (const pkg of pkgs) if (existsSync(join(pkg, 'node_modules'))) walk(join(pkg, 'node_modules'));
+    }
+  };
+  walk(join(ROOT, 'node_modules'));
+  assert.deepEqual(copies, [join(ROOT, 'node_modules', '@opentelemetry', 'api', 'package.json')]);
+});
