@@ -84,7 +84,13 @@ export function parseDsn(value: string): Dsn | string {
   const projectId = url.pathname.split('/').pop() ?? '';
   if (!/^\d+$/.test(projectId)) return 'no numeric project id at the end of the path';
   if (url.search || url.hash) return 'unexpected query or fragment';
-  return { value, publicKey: decodeURIComponent(url.username), host: url.host, projectId };
+  let publicKey: string;
+  try {
+    publicKey = decodeURIComponent(url.username);
+  } catch {
+    return 'the public key is not valid percent-encoding';
+  }
+  return { value, publicKey, host: url.host, projectId };
 }
 
 function checked<T>(
@@ -111,7 +117,7 @@ function environmentProblem(v: string): string | undefined {
 }
 
 // Sentry rejects releases with newlines, tabs or "/", ".", "..", and over 200 characters.
-function releaseProblem(v: string): string | undefined {
+export function releaseProblem(v: string): string | undefined {
   if (v.length > 200) return 'is longer than 200 characters';
   if (/[\n\r\t/\\]/.test(v)) return 'contains a line break, tab, "/" or "\\"';
   if (v === '.' || v === '..') return 'may not be "." or ".."';

@@ -9,8 +9,6 @@
  * has any, exactly as in Node; if it has none, Sentry's handler captures,
  * and `fatal()` flushes and lets Node report the error and pick the exit code.
  */
-import { inspect } from 'node:util';
-
 export type RejectionMode = 'throw' | 'strict' | 'warn' | 'none' | 'warn-with-error-code';
 const MODES = new Set<string>(['throw', 'strict', 'warn', 'none', 'warn-with-error-code']);
 
@@ -44,9 +42,23 @@ export function asUncaught(reason: unknown): unknown {
   if (reason instanceof Error) return reason;
   const err = new Error(
     'This error originated either by throwing inside of an async function without a catch block, ' +
-      `or by rejecting a promise which was not handled with .catch(). The promise rejected with the reason "${inspect(reason)}".`,
+      `or by rejecting a promise which was not handled with .catch(). The promise rejected with the reason "${describeReason(reason)}".`,
   );
   err.name = 'UnhandledPromiseRejection';
   (err as Error & { code?: string }).code = 'ERR_UNHANDLED_REJECTION';
   return err;
+}
+
+/**
+ * The reason as Node's own message shows it (V8's side-effect-free ToString):
+ * primitives as themselves, `#<Map>` for class instances, `[object Array]`.
+ * No getter or user `toString` runs.
+ */
+export function describeReason(reason: unknown): string {
+  if (typeof reason === 'function') return Function.prototype.toString.call(reason);
+  if (typeof reason !== 'object' || reason === null) return String(reason);
+  if (Array.isArray(reason)) return '[object Array]';
+  const proto: unknown = Object.getPrototypeOf(reason);
+  const ctor = proto === null ? undefined : Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  return typeof ctor === 'function' && ctor.name ? `#<${ctor.name}>` : Object.prototype.toString.call(reason);
 }

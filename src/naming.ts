@@ -7,7 +7,7 @@ const ID_SEGMENT = [
   /^\d+$/, // 42
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, // UUID
   /^[0-9a-f]{16,}$/i, // long hex: object ids, hashes
-  /^[0-9A-HJKMNP-TV-Z]{26}$/, // ULID
+  /^[0-9A-HJKMNP-TV-Z]{26}$/i, // ULID (case-insensitive by spec)
 ];
 
 export function templatePath(path: string): string {

@@ -19,6 +19,7 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import type { Integration } from '@sentry/core';
 import { loadCaBundle } from './ca.js';
+import { releaseProblem } from './config.js';
 import type { Config, Dsn } from './config.js';
 import { asUncaught, rejectionMode, rejectionOutcome } from './crash.js';
 import { registerEsmHooks } from './hooks.js';
@@ -42,13 +43,22 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
   const endpoint = Sentry.getOtlpTracesEndpoint(dsn.value);
   if (!endpoint) throw new Error('SENTRY_DSN was rejected by the Sentry SDK');
 
-  const { release, source, version } = resolveRelease({
+  const resolved = resolveRelease({
     explicit: config.release,
     serviceName: config.serviceName,
     entry: process.argv[1],
     cwd: process.cwd(),
   });
-  if (release === undefined) {
+  const { source, version } = resolved;
+  let { release } = resolved;
+  // SENTRY_RELEASE was checked by readConfig; a derived one can still break Sentry's rules (OTEL_SERVICE_NAME=org/api).
+  const problem = release !== undefined && source !== 'SENTRY_RELEASE' ? releaseProblem(release) : undefined;
+  if (problem !== undefined) {
+    log.warn(
+      `the derived release ${JSON.stringify(release)} ${problem}; sending no release (set SENTRY_RELEASE or change OTEL_SERVICE_NAME)`,
+    );
+    release = undefined;
+  } else if (release === undefined) {
     log.info(
       'no release: no version found in a package.json above the entry script or in the working directory; set SENTRY_RELEASE to tag events',
     );

@@ -11,6 +11,7 @@ describe('templatePath', () => {
     { name: 'long hex (object id)', path: '/docs/507f1f77bcf86cd799439011', expected: '/docs/:id' },
     { name: 'long hex (sha1)', path: '/blobs/da39a3ee5e6b4b0d3255bfef95601890afd80709', expected: '/blobs/:id' },
     { name: 'ULID', path: '/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV', expected: '/jobs/:id' },
+    { name: 'lower-case ULID', path: '/jobs/01arz3ndektsv4rrffq69g5fav', expected: '/jobs/:id' },
     { name: 'query string stripped', path: '/users/42?expand=true', expected: '/users/:id' },
     { name: 'fragment stripped', path: '/users#top', expected: '/users' },
     { name: 'words kept', path: '/api/v1/query', expected: '/api/v1/query' },

@@ -139,6 +139,22 @@ testFixtures([
     },
   },
   {
+    name: 'a derived release that Sentry would reject is dropped with one warning',
+    app: 'http-app',
+    modes: ['import'],
+    env: { OTEL_SERVICE_NAME: 'org/api' },
+    traffic: async () => {},
+    expect: async (_sink, proc) => {
+      proc.signal('SIGTERM');
+      assert.equal((await proc.exited).code, 143);
+      assert.match(
+        proc.stderr(),
+        /warning: the derived release "org\/api@1\.2\.3" contains a line break, tab, "\/" or "\\"; sending no release/,
+      );
+      assert.match(proc.stderr(), /Sentry initialized \(environment=development, release=none,/);
+    },
+  },
+  {
     name: 'SENTRY_ENVIRONMENT and SENTRY_RELEASE tag the startup line and every event',
     app: 'http-app',
     env: { SENTRY_ENVIRONMENT: 'production', SENTRY_RELEASE: 'checkout@9.9.9' },
