@@ -5,10 +5,16 @@
 import { isMainThread } from 'node:worker_threads';
 import { readConfig } from './src/config.js';
 import { isPackageManager } from './src/guard.js';
+import { describeError, log } from './src/log.js';
 import { start } from './src/start.js';
 
 // Worker threads inherit --import; the main thread already covers the process.
 // Package managers inherit NODE_OPTIONS; they are not the service.
-if (isMainThread && !isPackageManager(process.argv[1])) {
-  await start(readConfig(process.env));
+try {
+  if (isMainThread && !isPackageManager(process.argv[1])) {
+    await start(readConfig(process.env));
+  }
+} catch (err) {
+  // start() never throws; this guards the config reader and the guards themselves.
+  log.error(`Sentry initialization failed; the app runs uninstrumented: ${describeError(err)}`);
 }

@@ -32,9 +32,10 @@ const propagation = (
   path: string,
   incoming: Record<string, string>,
   check: (h: Record<string, string | undefined>, traceId: string) => void,
+  app: Pick<Fixture, 'app' | 'formats'> = { app: 'http-app' },
 ): Fixture => ({
   name,
-  app: 'http-app',
+  ...app,
   get env() {
     return { SENTRY_TRACES_SAMPLE_RATE: '1', DOWNSTREAM_URL: `http://127.0.0.1:${downstream.port}/downstream` };
   },
@@ -81,6 +82,13 @@ testFixtures([
     ours(h, traceId);
     assert.ok(h['baggage']?.includes(`sentry-trace_id=${traceId}`), String(h['baggage']));
   }),
+  propagation(
+    'ESM named imports of node:http are traced and propagate (import-in-the-middle loader)',
+    '/call',
+    {},
+    (h, traceId) => ours(h, traceId),
+    { app: 'esm-named-imports', formats: ['mjs'] },
+  ),
   propagation(
     'an incoming W3C traceparent is continued',
     '/call',
