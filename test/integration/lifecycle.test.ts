@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import { startSink } from '../support/sink.js';
 import { commandFor, FIXTURES, linkPackage, testFixtures } from './runner.js';
 
 const JSON_BODY = { headers: { 'content-type': 'application/json' }, body: '{}' };
@@ -136,3 +137,22 @@ for (const [name, dsn] of [
     assert.match(stderr, /\[sentry-register\] error: SENTRY_REQUIRED is true but SENTRY_DSN is (not set|invalid); exiting with code 1/);
   });
 }
+
+test('under `npm run` with NODE_OPTIONS, npm itself is skipped and only the app initialises', async () => {
+  linkPackage();
+  const sink = await startSink();
+  try {
+    const { env, shown } = commandFor('-', 'node_options', { SENTRY_DSN: sink.dsn });
+    const child = spawn('npm', ['run', '--silent', 'job'], { cwd: FIXTURES, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, `reproduce: ${shown.replace('node -', 'npm run job')}\n${stderr}`);
+    assert.match(stdout, /job done/);
+    assert.equal(stderr.match(/Sentry initialized/g)?.length, 1, stderr);
+  } finally {
+    await sink.close();
+  }
+});
