@@ -1,3 +1,6 @@
+import type { Flush, Listener } from './shutdown.js';
+import { SHUTDOWN_BUDGET_MS } from './shutdown.js';
+
 /**
  * Node's crash semantics, kept.
  *
@@ -61,4 +64,46 @@ export function describeReason(reason: unknown): string {
   const proto: unknown = Object.getPrototypeOf(reason);
   const ctor = proto === null ? undefined : Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
   return typeof ctor === 'function' && ctor.name ? `#<${ctor.name}>` : Object.prototype.toString.call(reason);
+}
+
+export interface CrashHandling {
+  /** Sentry's `onFatalError`: flush, then let Node report the error and exit as it would. */
+  fatal(error: unknown): void;
+  /** Our `unhandledRejection` listener: does what Node would have done without listeners. */
+  onRejection(reason: unknown): void;
+  /** True for an error we re-raised, whose second capture must be dropped. */
+  isRethrown(error: unknown): boolean;
+}
+
+/** `isOwn` tells our and Sentry's listeners from the app's. */
+export function createCrashHandling(flush: Flush, isOwn: (listener: Listener) => boolean, proc: NodeJS.Process = process): CrashHandling {
+  const rethrown = new WeakSet<object>();
+  const mode = rejectionMode(proc.execArgv, proc.env['NODE_OPTIONS']);
+  return {
+    fatal(error) {
+      void flush(SHUTDOWN_BUDGET_MS).then(() => {
+        for (const l of proc.listeners('uncaughtException')) {
+          if (isOwn(l as Listener)) proc.removeListener('uncaughtException', l);
+        }
+        setImmediate(() => {
+          throw error;
+        });
+      });
+    },
+    onRejection(reason) {
+      const appListeners = proc.listeners('unhandledRejection').filter((l) => !isOwn(l as Listener)).length;
+      const outcome = rejectionOutcome(mode, appListeners);
+      if (outcome === 'raise') {
+        const error = asUncaught(reason);
+        if (typeof error === 'object' && error !== null) rethrown.add(error);
+        proc.nextTick(() => {
+          throw error;
+        });
+      } else if (outcome === 'exit-code') {
+        proc.emitWarning(asUncaught(reason) as Error, 'UnhandledPromiseRejectionWarning');
+        proc.exitCode = 1;
+      }
+    },
+    isRethrown: (error) => typeof error === 'object' && error !== null && rethrown.has(error),
+  };
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { releaseProblem } from './config.js';
 
 export interface ReleaseInput {
   readonly explicit: string | undefined;
@@ -21,6 +22,8 @@ export interface Release {
   readonly version: string | undefined;
   /** Where it came from, for the startup line and the doctor. */
   readonly source: string;
+  /** Why a derived release was dropped (Sentry would reject it, e.g. a "/" in the service name). */
+  readonly problem?: string;
 }
 
 export type ReadText = (path: string) => string | undefined;
@@ -35,26 +38,32 @@ const readText: ReadText = (path) => {
 
 export function resolveRelease(input: ReleaseInput, read: ReadText = readText): Release {
   if (input.explicit !== undefined) {
+    // readConfig has already checked SENTRY_RELEASE.
     const at = input.explicit.lastIndexOf('@');
     const version = at > 0 && at < input.explicit.length - 1 ? input.explicit.slice(at + 1) : undefined;
     return { release: input.explicit, version, source: 'SENTRY_RELEASE' };
   }
-  const starts = input.entry ? [dirname(resolve(input.cwd, input.entry))] : [];
-  for (const start of starts) {
-    const found = findVersion(start, read);
-    if (found) return { release: `${input.serviceName}@${found.version}`, version: found.version, source: found.path };
-  }
-  const atCwd = versionAt(join(input.cwd, 'package.json'), read);
-  if (atCwd) return { release: `${input.serviceName}@${atCwd}`, version: atCwd, source: join(input.cwd, 'package.json') };
-  return { release: undefined, version: undefined, source: 'none' };
+  const found =
+    (input.entry ? findVersion(dirname(resolve(input.cwd, input.entry)), read) : undefined) ??
+    atPath(join(input.cwd, 'package.json'), read);
+  if (!found) return { release: undefined, version: undefined, source: 'none' };
+  const release = `${input.serviceName}@${found.version}`;
+  const problem = releaseProblem(release);
+  return problem === undefined
+    ? { release, version: found.version, source: found.path }
+    : { release: undefined, version: found.version, source: found.path, problem: `${JSON.stringify(release)} ${problem}` };
+}
+
+function atPath(path: string, read: ReadText): { version: string; path: string } | undefined {
+  const version = versionAt(path, read);
+  return version ? { version, path } : undefined;
 }
 
 /** Walks up from `dir` to the nearest package.json that has a version. */
 function findVersion(dir: string, read: ReadText): { version: string; path: string } | undefined {
   for (let current = dir; ; current = dirname(current)) {
-    const path = join(current, 'package.json');
-    const version = versionAt(path, read);
-    if (version) return { version, path };
+    const found = atPath(join(current, 'package.json'), read);
+    if (found) return found;
     if (dirname(current) === current) return undefined;
   }
 }

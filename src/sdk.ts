@@ -8,7 +8,6 @@
  */
 import { IncomingMessage } from 'node:http';
 import type { RequestOptions } from 'node:http';
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -19,9 +18,9 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import type { Integration } from '@sentry/core';
 import { loadCaBundle } from './ca.js';
-import { releaseProblem } from './config.js';
 import type { Config, Dsn } from './config.js';
-import { asUncaught, rejectionMode, rejectionOutcome } from './crash.js';
+import { createCrashHandling } from './crash.js';
+import { sentryRegisterIntegration } from './events.js';
 import { registerEsmHooks } from './hooks.js';
 import { log } from './log.js';
 import { spanName } from './naming.js';
@@ -31,10 +30,8 @@ import { resolveRelease } from './release.js';
 import { routeOf, watchFrameworkRoutes } from './routes.js';
 import { LightspeedSampler } from './sampler.js';
 import { boundedFlush, installShutdown, SHUTDOWN_BUDGET_MS } from './shutdown.js';
-import type { Flush } from './shutdown.js';
+import type { Flush, Listener } from './shutdown.js';
 import type { Handle } from './start.js';
-
-type Listener = (...args: unknown[]) => void;
 
 const REPLACED_INTEGRATIONS = new Set(['Http', 'NodeFetch', 'OnUnhandledRejection']);
 
@@ -43,21 +40,14 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
   const endpoint = Sentry.getOtlpTracesEndpoint(dsn.value);
   if (!endpoint) throw new Error('SENTRY_DSN was rejected by the Sentry SDK');
 
-  const resolved = resolveRelease({
+  const { release, version, source, problem } = resolveRelease({
     explicit: config.release,
     serviceName: config.serviceName,
     entry: process.argv[1],
     cwd: process.cwd(),
   });
-  const { source, version } = resolved;
-  let { release } = resolved;
-  // SENTRY_RELEASE was checked by readConfig; a derived one can still break Sentry's rules (OTEL_SERVICE_NAME=org/api).
-  const problem = release !== undefined && source !== 'SENTRY_RELEASE' ? releaseProblem(release) : undefined;
   if (problem !== undefined) {
-    log.warn(
-      `the derived release ${JSON.stringify(release)} ${problem}; sending no release (set SENTRY_RELEASE or change OTEL_SERVICE_NAME)`,
-    );
-    release = undefined;
+    log.warn(`the derived release ${problem}; sending no release (set SENTRY_RELEASE or change OTEL_SERVICE_NAME)`);
   } else if (release === undefined) {
     log.info(
       'no release: no version found in a package.json above the entry script or in the working directory; set SENTRY_RELEASE to tag events',
@@ -82,19 +72,8 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
 
   const flush: Flush = (budgetMs) => boundedFlush([() => processor.forceFlush(), () => Sentry.flush(budgetMs)], budgetMs);
 
-  const rethrown = new WeakSet<object>();
   let ownListeners = new Set<Listener>();
-  const fatal = (error: unknown): void => {
-    void flush(SHUTDOWN_BUDGET_MS).then(() => {
-      // Step aside and let Node report the error and choose the exit code, as without us.
-      for (const l of process.listeners('uncaughtException')) {
-        if (ownListeners.has(l as Listener)) process.removeListener('uncaughtException', l);
-      }
-      setImmediate(() => {
-        throw error;
-      });
-    });
-  };
+  const crash = createCrashHandling(flush, (l) => ownListeners.has(l));
 
   Sentry.init({
     dsn: dsn.value,
@@ -108,7 +87,7 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
     tracesSampleRate: null as unknown as undefined,
     dataCollection: DATA_COLLECTION,
     shutdownTimeout: SHUTDOWN_BUDGET_MS,
-    onFatalError: fatal,
+    onFatalError: crash.fatal,
     ...(caBundle ? { transportOptions: { caCerts: [...caBundle.ca] } } : {}),
     integrations: (defaults: Integration[]) => [
       ...defaults.filter((i) => !REPLACED_INTEGRATIONS.has(i.name)),
@@ -119,7 +98,7 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
       // Capture only; crash semantics are ours to keep (crash.ts).
       Sentry.onUnhandledRejectionIntegration({ mode: 'none' }),
       Sentry.openTelemetryIntegration(),
-      sentryRegisterIntegration(rethrown),
+      sentryRegisterIntegration(crash.isRethrown),
     ],
   });
 
@@ -178,25 +157,10 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
   sdk.start();
   await waitForHooks();
 
-  const mode = rejectionMode(process.execArgv, process.env['NODE_OPTIONS']);
-  const onRejection = (reason: unknown): void => {
-    const appListeners = process.listeners('unhandledRejection').filter((l) => !ownListeners.has(l as Listener)).length;
-    const outcome = rejectionOutcome(mode, appListeners);
-    if (outcome === 'raise') {
-      const error = asUncaught(reason);
-      if (typeof error === 'object' && error !== null) rethrown.add(error);
-      process.nextTick(() => {
-        throw error;
-      });
-    } else if (outcome === 'exit-code') {
-      process.emitWarning(asUncaught(reason) as Error, 'UnhandledPromiseRejectionWarning');
-      process.exitCode = 1;
-    }
-  };
-  process.on('unhandledRejection', onRejection);
+  process.on('unhandledRejection', crash.onRejection);
 
   const shutdownListeners = installShutdown({ flush, log, isOwnListener: (l) => ownListeners.has(l) });
-  ownListeners = newListeners(before, snapshotListeners(), [onRejection, ...shutdownListeners]);
+  ownListeners = newListeners(before, snapshotListeners(), [crash.onRejection, ...shutdownListeners]);
 
   const host = dsn.host;
   log.info(
@@ -228,33 +192,4 @@ function isSentryIngest(options: RequestOptions, dsn: Dsn): boolean {
   const host = options.hostname ?? options.host ?? '';
   const port = options.port ? `:${options.port}` : '';
   return `${host}${port}` === dsn.host || host === dsn.host;
-}
-
-/**
- * Our event processing inside Sentry:
- * - link every event to the active OTel span. `openTelemetryIntegration()` does
- *   this only when Sentry has no span of its own, but Sentry's channel-based
- *   framework integrations (Fastify in 11.12) put a non-recording placeholder
- *   span on the scope, whose made-up trace id then wins. With tracing off in
- *   Sentry, the OTel span is the only real one.
- * - drop the second capture of a rejection we re-raised as an uncaught exception.
- */
-function sentryRegisterIntegration(rethrown: WeakSet<object>): Integration {
-  return {
-    name: 'SentryRegister',
-    processEvent(event, hint) {
-      const original = hint.originalException;
-      const isSecondCapture =
-        typeof original === 'object' &&
-        original !== null &&
-        rethrown.has(original) &&
-        event.exception?.values?.some((v) => v.mechanism?.type === 'auto.node.onuncaughtexception');
-      if (isSecondCapture) return null;
-      const active = trace.getSpanContext(context.active());
-      if (active && isSpanContextValid(active)) {
-        event.contexts = { ...event.contexts, trace: { ...event.contexts?.trace, trace_id: active.traceId, span_id: active.spanId } };
-      }
-      return event;
-    },
-  };
 }

@@ -13,6 +13,9 @@ import type { Logger } from './log.js';
 
 export const SHUTDOWN_BUDGET_MS = 2000;
 
+/** A process event listener, as `process.listeners()` returns it. */
+export type Listener = (...args: unknown[]) => void;
+
 export type Flush = (budgetMs: number) => Promise<'flushed' | 'timeout'>;
 
 /** Runs all flushers at once and settles within `budgetMs`, whatever they do. */
@@ -48,31 +51,30 @@ export interface ShutdownOptions {
   flush: Flush;
   log: Logger;
   /** Listeners that are not the app's (ours, Sentry's), fixed once start-up is done. */
-  isOwnListener: (listener: (...args: unknown[]) => void) => boolean;
+  isOwnListener: (listener: Listener) => boolean;
   proc?: NodeJS.Process;
 }
 
 /** Installs the signal and beforeExit handlers; returns the listeners it added. */
-export function installShutdown(options: ShutdownOptions): Array<(...args: unknown[]) => void> {
+export function installShutdown(options: ShutdownOptions): Listener[] {
   const { flush, log, isOwnListener, proc = process } = options;
-  const added: Array<(...args: unknown[]) => void> = [];
+  const added: Listener[] = [];
   let flushing: Promise<unknown> | undefined;
 
   for (const signal of SIGNALS) {
+    const appHandles = (): boolean => proc.listeners(signal).some((l) => l !== onSignal && !isOwnListener(l as Listener));
     const onSignal = (): void => {
-      const appHandles = proc.listeners(signal).some((l) => l !== onSignal && !isOwnListener(l as never));
       if (flushing) {
         // A second signal while flushing: the operator insists.
-        if (!appHandles) proc.exit(exitCodeFor(signal));
+        if (!appHandles()) proc.exit(exitCodeFor(signal));
         return;
       }
       const started = Date.now();
       flushing = flush(SHUTDOWN_BUDGET_MS).then((result) => {
         log.debug(`${signal}: flush ${result} after ${Date.now() - started} ms`);
         if (result === 'timeout') log.warn(`${signal}: flush did not finish within ${SHUTDOWN_BUDGET_MS} ms; some events may be lost`);
-        // Re-check: the app may have added its handler since.
-        const stillAppHandles = proc.listeners(signal).some((l) => l !== onSignal && !isOwnListener(l as never));
-        if (!stillAppHandles) proc.exit(exitCodeFor(signal));
+        // Checked after the flush: the app may have added its handler meanwhile.
+        if (!appHandles()) proc.exit(exitCodeFor(signal));
       });
     };
     proc.on(signal, onSignal);

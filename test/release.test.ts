@@ -197,4 +197,12 @@ describe('resolveRelease: injectable reader', () => {
     assert.deepEqual(result, { release: 'svc@1.0.0', version: '1.0.0', source: '/srv/app/package.json' });
     assert.deepEqual(reads, ['/srv/app/dist/package.json', '/srv/app/package.json']);
   });
+
+  test('a derived release Sentry would reject is dropped, with the reason', () => {
+    const read: ReadText = (path) => (path === '/srv/app/package.json' ? '{"version":"1.0.0"}' : undefined);
+    const result = resolveRelease({ explicit: undefined, serviceName: 'org/api', entry: '/srv/app/server.js', cwd: '/' }, read);
+    assert.equal(result.release, undefined);
+    assert.equal(result.version, '1.0.0');
+    assert.match(result.problem ?? '', /^"org\/api@1\.0\.0" contains/);
+  });
 });
