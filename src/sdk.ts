@@ -9,7 +9,6 @@
 import { IncomingMessage } from 'node:http';
 import type { RequestOptions } from 'node:http';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -21,6 +20,7 @@ import { loadCaBundle } from './ca.js';
 import type { Config, Dsn } from './config.js';
 import { createCrashHandling } from './crash.js';
 import { sentryRegisterIntegration } from './events.js';
+import { sentryOtlpExporter } from './exporter.js';
 import { registerEsmHooks } from './hooks.js';
 import { log } from './log.js';
 import { spanName } from './naming.js';
@@ -60,13 +60,7 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
   const waitForHooks = registerEsmHooks();
 
   const sampler = new LightspeedSampler(config.tracesSampleRate);
-  const exporter = new RedactingSpanExporter(
-    new OTLPTraceExporter({
-      url: endpoint.url,
-      headers: endpoint.headers,
-      ...(caBundle ? { httpAgentOptions: { ca: [...caBundle.ca] } } : {}),
-    }),
-  );
+  const exporter = new RedactingSpanExporter(sentryOtlpExporter(endpoint, caBundle?.ca));
   // Bounded queue: a Sentry outage must cost at most this many spans of memory.
   const processor = new BatchSpanProcessor(exporter, { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 });
 

@@ -3,6 +3,7 @@
  * privacy, the SIGTERM flush, and staying out of the way without a DSN.
  */
 import assert from 'node:assert/strict';
+import { testCerts } from '../support/certs.js';
 import { PUBLIC_KEY } from '../support/sink.js';
 import type { Sink } from '../support/sink.js';
 import { drive, testFixtures } from './runner.js';
@@ -81,7 +82,7 @@ testFixtures([
   {
     name: 'spans and resource carry no personal or host data',
     app: 'http-app',
-    env: { SENTRY_TRACES_SAMPLE_RATE: '1', OTEL_SERVICE_NAME: 'checkout' },
+    env: { SENTRY_TRACES_SAMPLE_RATE: '1', OTEL_SERVICE_NAME: 'checkout', OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-token=c0llect0r' },
     traffic: async (proc) => {
       await proc.request('POST', '/chat/9?email=a@b.c', {
         headers: { 'content-type': 'application/json', 'user-agent': 'curl/8', cookie: 'session=s3cret', authorization: 'Bearer t0ken' },
@@ -105,6 +106,7 @@ testFixtures([
       }
       const [request] = sink.requests.filter((r) => r.url.includes('/otlp/'));
       assert.match(String(request?.headers['x-sentry-auth']), new RegExp(`sentry_key=${PUBLIC_KEY}`));
+      assert.equal(request?.headers['x-collector-token'], undefined, 'a collector credential was sent to Sentry');
     },
   },
   {
@@ -152,6 +154,40 @@ testFixtures([
         /warning: the derived release "org\/api@1\.2\.3" contains a line break, tab, "\/" or "\\"; sending no release/,
       );
       assert.match(proc.stderr(), /Sentry initialized \(environment=development, release=none,/);
+    },
+  },
+  {
+    name: 'SENTRY_CA_CERTS adds a private CA for both events and spans',
+    app: 'http-app',
+    sink: () => ({ tls: testCerts() }),
+    get env() {
+      return { SENTRY_CA_CERTS: testCerts().caPath, SENTRY_TRACES_SAMPLE_RATE: '1' };
+    },
+    traffic: async (proc) => {
+      await proc.request('POST', '/reject', JSON_BODY);
+    },
+    expect: async (sink, proc) => {
+      assert.equal((await proc.exited).code, 1);
+      assert.equal(sink.events().length, 1, proc.stderr());
+      assert.equal(serverSpans(sink).length, 1, proc.stderr());
+      assert.ok(!proc.stderr().includes('SENTRY_CA_CERTS'), proc.stderr());
+    },
+  },
+  {
+    name: 'a missing SENTRY_CA_CERTS file gives the documented warning and the app runs',
+    app: 'http-app',
+    modes: ['import'],
+    env: { SENTRY_CA_CERTS: '/etc/sentry-ca/ca-bundle.crt' },
+    traffic: async (proc) => {
+      assert.equal((await proc.request('POST', '/chat/1', JSON_BODY)).status, 200);
+    },
+    expect: async (_sink, proc) => {
+      proc.signal('SIGTERM');
+      assert.equal((await proc.exited).code, 143);
+      assert.match(
+        proc.stderr(),
+        /^\[sentry-register\] warning: CA cert file specified by SENTRY_CA_CERTS not found at \/etc\/sentry-ca\/ca-bundle\.crt; proceeding without custom CA certs$/m,
+      );
     },
   },
   {

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { startSink } from '../support/sink.js';
-import type { Sink } from '../support/sink.js';
+import type { Sink, SinkOptions } from '../support/sink.js';
 
 /** The repo root (this file runs from dist/test/integration). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -62,6 +62,8 @@ export interface Fixture {
   readonly formats?: ReadonlyArray<'mjs' | 'cjs'>;
   /** Which ways of loading the preload to run; both unless said. */
   readonly modes?: readonly LoadMode[];
+  /** How the sink serves (HTTPS, status); plain HTTP 200 unless said. */
+  readonly sink?: () => SinkOptions;
   readonly traffic: (proc: Proc, sink: Sink) => Promise<void>;
   readonly expect: (sink: Sink, proc: Proc) => Promise<void> | void;
 }
@@ -160,7 +162,7 @@ export function httpRequest(
 
 /** Runs one fixture in one format and load mode; rethrows failures with the command to reproduce them. */
 export async function runFixture(fixture: Fixture, format: 'mjs' | 'cjs', mode: LoadMode): Promise<void> {
-  const sink = await startSink();
+  const sink = await startSink(fixture.sink?.());
   const env = { SENTRY_DSN: sink.dsn, ...fixture.env };
   let run: Run | undefined;
   try {

@@ -5,7 +5,8 @@
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
 
@@ -50,13 +51,20 @@ export interface Sink {
 export const PUBLIC_KEY = 'sinkpublickey0123456789abcdef';
 export const PROJECT_ID = '4242';
 
-export async function startSink(options: { status?: number } = {}): Promise<Sink> {
+export interface SinkOptions {
+  /** HTTP status to answer with. */
+  readonly status?: number;
+  /** Serve HTTPS with this key and certificate. */
+  readonly tls?: { readonly key: string; readonly cert: string };
+}
+
+export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   const requests: SinkRequest[] = [];
   const items: EnvelopeItem[] = [];
   const spans: SinkSpan[] = [];
   const waiters = new Set<() => void>();
 
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -76,13 +84,14 @@ export async function startSink(options: { status?: number } = {}): Promise<Sink
       res.end('{}');
       for (const w of waiters) w();
     });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, handle) : createServer(handle);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
   const sink: Sink = {
-    dsn: `http://${PUBLIC_KEY}@127.0.0.1:${port}/${PROJECT_ID}`,
+    dsn: `${options.tls ? 'https' : 'http'}://${PUBLIC_KEY}@127.0.0.1:${port}/${PROJECT_ID}`,
     port,
     requests,
     items,

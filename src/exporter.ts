@@ -1,0 +1,34 @@
+/**
+ * The span exporter to Sentry's OTLP ingest, configured from the DSN alone.
+ *
+ * `OTLPTraceExporter` (exporter-trace-otlp-http 0.223) layers the
+ * `OTEL_EXPORTER_OTLP_*` environment under its options, so a collector's
+ * `OTEL_EXPORTER_OTLP_HEADERS` (often credentials) would be sent to Sentry
+ * too. This builds the same OTel export delegate (OTLP/JSON over HTTP) without
+ * that environment layer.
+ */
+import { getSharedConfigurationDefaults, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { createOtlpHttpExportDelegate, httpAgentFactoryFromOptions } from '@opentelemetry/otlp-exporter-base/node-http';
+import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+export interface OtlpEndpoint {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+}
+
+export function sentryOtlpExporter(endpoint: OtlpEndpoint, ca?: readonly string[]): SpanExporter {
+  const delegate = createOtlpHttpExportDelegate(
+    {
+      ...getSharedConfigurationDefaults(),
+      url: endpoint.url,
+      headers: async () => ({ ...endpoint.headers, 'Content-Type': 'application/json' }),
+      agentFactory: httpAgentFactoryFromOptions({ keepAlive: true, ...(ca ? { ca: [...ca] } : {}) }),
+    },
+    JsonTraceSerializer,
+    'otlp_http_span_exporter',
+    TraceExporterMetricsHelper,
+    undefined,
+  );
+  return new OTLPExporterBase(delegate);
+}
