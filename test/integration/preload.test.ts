@@ -191,6 +191,23 @@ testFixtures([
     },
   },
   {
+    name: 'SENTRY_DEBUG=true is verbose and still never prints the DSN or its key',
+    app: 'http-app',
+    modes: ['import'],
+    env: { SENTRY_DEBUG: 'true', SENTRY_TRACES_SAMPLE_RATE: '1' },
+    traffic: async (proc) => {
+      await proc.request('POST', '/chat/1', JSON_BODY);
+      await proc.request('POST', '/reject', JSON_BODY);
+    },
+    expect: async (sink, proc) => {
+      assert.equal((await proc.exited).code, 1);
+      assert.match(proc.stderr(), /\[sentry-register\] debug: release from .*package\.json; sampler LightspeedSampler\{POST,ratio=1\}/);
+      assert.match(proc.stderr(), /Sentry Logger \[log\]/);
+      assert.ok(!proc.stderr().includes(PUBLIC_KEY), 'the DSN key was printed');
+      assert.ok(!proc.stderr().includes(sink.dsn), 'the DSN was printed');
+    },
+  },
+  {
     name: 'SENTRY_ENVIRONMENT and SENTRY_RELEASE tag the startup line and every event',
     app: 'http-app',
     env: { SENTRY_ENVIRONMENT: 'production', SENTRY_RELEASE: 'checkout@9.9.9' },
