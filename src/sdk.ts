@@ -7,7 +7,6 @@
  * gets no traces sample rate, so it never traces on its own.
  */
 import { IncomingMessage } from 'node:http';
-import type { RequestOptions } from 'node:http';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
@@ -115,7 +114,6 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
     textMapPropagator: propagator,
     instrumentations: [
       new HttpInstrumentation({
-        ignoreOutgoingRequestHook: (options) => isSentryIngest(options, dsn),
         requestHook: (span, request) => {
           if (request instanceof IncomingMessage && span.isRecording()) {
             span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
@@ -181,9 +179,3 @@ function newListeners(before: Set<Listener>, after: Set<Listener>, ours: Listene
   return out;
 }
 
-/** Sentry's own uploads must not become spans of the request that caused them. */
-function isSentryIngest(options: RequestOptions, dsn: Dsn): boolean {
-  const host = options.hostname ?? options.host ?? '';
-  const port = options.port ? `:${options.port}` : '';
-  return `${host}${port}` === dsn.host || host === dsn.host;
-}
