@@ -178,4 +178,3 @@ function newListeners(before: Set<Listener>, after: Set<Listener>, ours: Listene
   for (const l of after) if (!before.has(l)) out.add(l);
   return out;
 }
-
