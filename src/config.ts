@@ -6,6 +6,8 @@
  * DSN's value never appears in a warning.
  */
 import { log } from './log.js';
+import { parseMatchers } from './noise.js';
+import type { ErrorMatcher } from './noise.js';
 
 export const DEFAULT_ENVIRONMENT = 'development';
 export const DEFAULT_SERVICE_NAME = 'lightspeed-stack';
@@ -32,6 +34,10 @@ export interface Config {
   readonly tracesSampleRate: number;
   readonly debug: boolean;
   readonly required: boolean;
+  /** Extra sensitive keys (`SENTRY_SCRUB_KEYS`), added to the built-in list. */
+  readonly scrubKeys: readonly string[];
+  /** Extra noise (`SENTRY_IGNORE_ERRORS`): substrings or regexes of `Name: message`. */
+  readonly ignoreErrors: readonly ErrorMatcher[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -67,6 +73,8 @@ export function readConfig(env: Env, warn: Warn = log.warn): Readonly<Config> {
     tracesSampleRate: readRate(warn, 'SENTRY_TRACES_SAMPLE_RATE', get('SENTRY_TRACES_SAMPLE_RATE')),
     debug: readBoolean(warn, 'SENTRY_DEBUG', get('SENTRY_DEBUG'), false),
     required: readBoolean(warn, 'SENTRY_REQUIRED', get('SENTRY_REQUIRED'), false),
+    scrubKeys: Object.freeze(readList(get('SENTRY_SCRUB_KEYS'))),
+    ignoreErrors: Object.freeze(readMatchers(warn, get('SENTRY_IGNORE_ERRORS'))),
   });
 }
 
@@ -142,4 +150,21 @@ function readBoolean(warn: Warn, name: string, value: string | undefined, fallba
   if (FALSE.has(v)) return false;
   warn(`${name} must be true or false (got ${JSON.stringify(value.slice(0, 40))}); using ${fallback}`);
   return fallback;
+}
+
+function readList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function readMatchers(warn: Warn, value: string | undefined): ErrorMatcher[] {
+  const { matchers, rejected } = parseMatchers(value);
+  if (rejected.length > 0) {
+    warn(
+      `SENTRY_IGNORE_ERRORS has ${rejected.length} invalid regular expression(s) (${rejected.map((r) => JSON.stringify(r.slice(0, 40))).join(', ')}); ignoring them`,
+    );
+  }
+  return matchers;
 }

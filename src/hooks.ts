@@ -7,9 +7,18 @@
 import { register } from 'node:module';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 
-/** Registers the loader; call the returned function once the instrumentations exist. */
+let registered: (() => Promise<void>) | undefined;
+
+/**
+ * Registers the loader once per process; call the returned function once the
+ * instrumentations exist. A second SDK start (the /testing helpers) reuses the
+ * first registration: import-in-the-middle's loader can only be set up once.
+ */
 export function registerEsmHooks(): () => Promise<void> {
-  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-  return waitForAllMessagesAcknowledged;
+  if (!registered) {
+    const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+    register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+    registered = waitForAllMessagesAcknowledged;
+  }
+  return registered;
 }

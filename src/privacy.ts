@@ -7,6 +7,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { NodeOptions } from '@sentry/node';
+import { maskString } from './scrub.js';
 
 export const DATA_COLLECTION: NonNullable<NodeOptions['dataCollection']> = Object.freeze({
   userInfo: false,
@@ -38,12 +39,17 @@ export function isPrivateAttribute(key: string): boolean {
   return DROPPED_KEYS.has(key) || DROPPED_PREFIXES.some((p) => key.startsWith(p));
 }
 
-/** Attributes without private keys; `url.full` loses its query string and any credentials. */
+/**
+ * Attributes without private keys; `url.full` loses its query string and any
+ * credentials; every string value is PII-masked.
+ */
 export function redactAttributes(attributes: Attributes): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (isPrivateAttribute(key)) continue;
-    out[key] = key === 'url.full' && typeof value === 'string' ? stripUrl(value) : value;
+    if (typeof value === 'string') out[key] = maskString(key === 'url.full' ? stripUrl(value) : value);
+    else if (Array.isArray(value)) out[key] = value.map((v) => (typeof v === 'string' ? maskString(v) : v)) as typeof value;
+    else out[key] = value;
   }
   return out;
 }
@@ -62,7 +68,7 @@ function stripUrl(value: string): string {
 }
 
 /**
- * Wraps the real exporter so every span is redacted on its way out. The
+ * Wraps the real exporter so every span is redacted and masked on its way out. The
  * redacted span inherits from the original (methods such as `spanContext()`
  * keep working) and shadows only `attributes`.
  */
@@ -75,7 +81,11 @@ export class RedactingSpanExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const redacted = spans.map(
-      (span) => Object.create(span, { attributes: { value: redactAttributes(span.attributes), enumerable: true } }) as ReadableSpan,
+      (span) =>
+        Object.create(span, {
+          name: { value: maskString(span.name), enumerable: true },
+          attributes: { value: redactAttributes(span.attributes), enumerable: true },
+        }) as ReadableSpan,
     );
     this._inner.export(redacted, resultCallback);
   }

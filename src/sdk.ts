@@ -7,34 +7,60 @@
  * gets no traces sample rate, so it never traces on its own.
  */
 import { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import type { Integration } from '@sentry/core';
+import type { NodeOptions } from '@sentry/node';
+import { installBridge } from './bridge.js';
 import { loadCaBundle } from './ca.js';
 import type { Config, Dsn } from './config.js';
 import { createCrashHandling } from './crash.js';
+import { DropLedger } from './drops.js';
 import { sentryRegisterIntegration } from './events.js';
 import { sentryOtlpExporter } from './exporter.js';
 import { registerEsmHooks } from './hooks.js';
 import { log } from './log.js';
 import { spanName } from './naming.js';
 import { DATA_COLLECTION, RedactingSpanExporter } from './privacy.js';
+import { createEventPipeline } from './pipeline.js';
 import { SentryTracePropagator } from './propagation.js';
 import { resolveRelease } from './release.js';
 import { routeOf, watchFrameworkRoutes } from './routes.js';
 import { LightspeedSampler } from './sampler.js';
+import { HealthRouteGuard } from './spanfilter.js';
 import { boundedFlush, installShutdown, SHUTDOWN_BUDGET_MS } from './shutdown.js';
 import type { Flush, Listener } from './shutdown.js';
 import type { Handle } from './start.js';
 
 const REPLACED_INTEGRATIONS = new Set(['Http', 'NodeFetch', 'OnUnhandledRejection']);
 
-export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
+export interface SdkOptions {
+  /**
+   * `preload` (the default) owns the process: signal, crash and exit handlers,
+   * batched export, the startup line. `testing` (the /testing helpers) runs
+   * inside a test process: none of that, spans exported as they end.
+   */
+  readonly mode?: 'preload' | 'testing';
+  /** Replaces Sentry's transport (the /testing helpers keep envelopes in memory). */
+  readonly transport?: NodeOptions['transport'];
+  /** Replaces the OTLP exporter to Sentry. */
+  readonly spanExporter?: SpanExporter;
+}
+
+export interface SdkHandle extends Handle {
+  /** Undoes `startSdk`: flushes, shuts OTel and Sentry down, removes our listeners. */
+  close(): Promise<void>;
+}
+
+export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOptions = {}): Promise<SdkHandle> {
+  const preload = (options.mode ?? 'preload') === 'preload';
   const { dsn } = config;
   const endpoint = Sentry.getOtlpTracesEndpoint(dsn.value);
   if (!endpoint) throw new Error('SENTRY_DSN was rejected by the Sentry SDK');
@@ -47,7 +73,7 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
   });
   if (problem !== undefined) {
     log.warn(`the derived release ${problem}; sending no release (set SENTRY_RELEASE or change OTEL_SERVICE_NAME)`);
-  } else if (release === undefined) {
+  } else if (release === undefined && preload) {
     log.info(
       'no release: no version found in a package.json above the entry script or in the working directory; set SENTRY_RELEASE to tag events',
     );
@@ -58,10 +84,17 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
   const before = snapshotListeners();
   const waitForHooks = registerEsmHooks();
 
+  const ledger = new DropLedger(log);
+  const pipeline = createEventPipeline({ scrubKeys: config.scrubKeys, ignoreErrors: config.ignoreErrors, ledger });
   const sampler = new LightspeedSampler(config.tracesSampleRate);
-  const exporter = new RedactingSpanExporter(sentryOtlpExporter(endpoint, caBundle?.ca));
-  // Bounded queue: a Sentry outage must cost at most this many spans of memory.
-  const processor = new BatchSpanProcessor(exporter, { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 });
+  const exporter = new RedactingSpanExporter(options.spanExporter ?? sentryOtlpExporter(endpoint, caBundle?.ca));
+  const processor = new HealthRouteGuard(
+    preload
+      ? // Bounded queue: a Sentry outage must cost at most this many spans of memory.
+        new BatchSpanProcessor(exporter, { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 })
+      : new SimpleSpanProcessor(exporter),
+    ledger,
+  );
 
   const flush: Flush = (budgetMs) => boundedFlush([() => processor.forceFlush(), () => Sentry.flush(budgetMs)], budgetMs);
 
@@ -80,7 +113,9 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
     tracesSampleRate: null as unknown as undefined,
     dataCollection: DATA_COLLECTION,
     shutdownTimeout: SHUTDOWN_BUDGET_MS,
-    onFatalError: crash.fatal,
+    beforeSend: pipeline.beforeSend,
+    ...(preload ? { onFatalError: crash.fatal } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
     ...(caBundle ? { transportOptions: { caCerts: [...caBundle.ca] } } : {}),
     integrations: (defaults: Integration[]) => [
       ...defaults.filter((i) => !REPLACED_INTEGRATIONS.has(i.name)),
@@ -108,27 +143,32 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
   });
 
   watchFrameworkRoutes();
+  const instrumentations = [
+    // Outgoing calls outside any request (background jobs) get no span and no
+    // trace headers: there is no trace to continue, and the called service then
+    // makes its own sampling decision instead of inheriting an empty one.
+    new HttpInstrumentation({
+      requireParentforOutgoingSpans: true,
+      requestHook: (span, request) => {
+        if (request instanceof IncomingMessage && span.isRecording()) {
+          span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
+        }
+      },
+      applyCustomAttributesOnSpan: (span, request) => {
+        if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
+        const route = routeOf(request);
+        if (route === undefined) return;
+        span.setAttribute('http.route', route);
+        span.updateName(spanName(request.method ?? 'GET', route, request.url ?? '/'));
+      },
+    }),
+    new UndiciInstrumentation({ requireParentforSpans: true }),
+  ];
   const sdk = new NodeSDK({
     sampler,
     spanProcessors: [processor],
     textMapPropagator: propagator,
-    instrumentations: [
-      new HttpInstrumentation({
-        requestHook: (span, request) => {
-          if (request instanceof IncomingMessage && span.isRecording()) {
-            span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
-          }
-        },
-        applyCustomAttributesOnSpan: (span, request) => {
-          if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
-          const route = routeOf(request);
-          if (route === undefined) return;
-          span.setAttribute('http.route', route);
-          span.updateName(spanName(request.method ?? 'GET', route, request.url ?? '/'));
-        },
-      }),
-      new UndiciInstrumentation(),
-    ],
+    instrumentations,
     // Only what describes the service: no host id, no process owner, no command line.
     autoDetectResources: false,
     resource: defaultResource().merge(
@@ -148,21 +188,55 @@ export async function startSdk(config: Config & { dsn: Dsn }): Promise<Handle> {
   });
   sdk.start();
   await waitForHooks();
+  if (!preload) {
+    // In a test process the code under test may have imported node:http before
+    // us; requiring it again lets the instrumentation patch the shared module.
+    const require = createRequire(import.meta.url);
+    require('node:http');
+    require('node:https');
+  }
 
-  process.on('unhandledRejection', crash.onRejection);
+  installBridge({
+    captureException: Sentry.captureException,
+    captureMessage: (message, level) => Sentry.captureMessage(message, level),
+    addBreadcrumb: Sentry.addBreadcrumb,
+    setTag: Sentry.setTag,
+    setUser: Sentry.setUser,
+    withScope: (callback) => Sentry.withScope(callback),
+    flush: (timeoutMs) => Sentry.flush(timeoutMs),
+  });
 
-  const shutdownListeners = installShutdown({ flush, log, isOwnListener: (l) => ownListeners.has(l) });
-  ownListeners = newListeners(before, snapshotListeners(), [crash.onRejection, ...shutdownListeners]);
+  const added: Array<[string, Listener]> = [];
+  if (preload) {
+    process.on('unhandledRejection', crash.onRejection);
+    added.push(['unhandledRejection', crash.onRejection as Listener]);
+    for (const [event, l] of installShutdown({ flush, log, isOwnListener: (l) => ownListeners.has(l) })) added.push([event, l]);
+    ownListeners = newListeners(
+      before,
+      snapshotListeners(),
+      added.map(([, l]) => l),
+    );
+    ledger.reportAtExit();
+    log.info(
+      `Sentry initialized (environment=${config.environment}, release=${release ?? 'none'}, ` +
+        `traces_sample_rate=${sampler.ratio}, host=${dsn.host})`,
+    );
+    log.debug(
+      `release from ${source}; sampler ${sampler.toString()}; CA bundle ${caBundle ? `${caBundle.count} certificate(s) from ${caBundle.path}` : 'not set'}`,
+    );
+  }
 
-  const host = dsn.host;
-  log.info(
-    `Sentry initialized (environment=${config.environment}, release=${release ?? 'none'}, ` +
-      `traces_sample_rate=${sampler.ratio}, host=${host})`,
-  );
-  log.debug(
-    `release from ${source}; sampler ${sampler.toString()}; CA bundle ${caBundle ? `${caBundle.count} certificate(s) from ${caBundle.path}` : 'not set'}`,
-  );
-  return { active: true, flush: (budgetMs = SHUTDOWN_BUDGET_MS) => flush(budgetMs) };
+  return {
+    active: true,
+    flush: (budgetMs = SHUTDOWN_BUDGET_MS) => flush(budgetMs),
+    async close() {
+      installBridge(undefined);
+      for (const [event, l] of added) process.removeListener(event, l);
+      await flush(SHUTDOWN_BUDGET_MS);
+      await Promise.allSettled([sdk.shutdown(), Sentry.close(SHUTDOWN_BUDGET_MS)]);
+      for (const instrumentation of instrumentations) instrumentation.disable();
+    },
+  };
 }
 
 const WATCHED_EVENTS = ['uncaughtException', 'unhandledRejection', 'SIGTERM', 'SIGINT', 'beforeExit'] as const;

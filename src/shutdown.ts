@@ -55,10 +55,10 @@ export interface ShutdownOptions {
   proc?: NodeJS.Process;
 }
 
-/** Installs the signal and beforeExit handlers; returns the listeners it added. */
-export function installShutdown(options: ShutdownOptions): Listener[] {
+/** Installs the signal and beforeExit handlers; returns the `[event, listener]` pairs it added. */
+export function installShutdown(options: ShutdownOptions): Array<[string, Listener]> {
   const { flush, log, isOwnListener, proc = process } = options;
-  const added: Listener[] = [];
+  const added: Array<[string, Listener]> = [];
   let flushing: Promise<unknown> | undefined;
 
   for (const signal of SIGNALS) {
@@ -78,7 +78,7 @@ export function installShutdown(options: ShutdownOptions): Listener[] {
       });
     };
     proc.on(signal, onSignal);
-    added.push(onSignal);
+    added.push([signal, onSignal]);
   }
 
   // A process that simply runs out of work (a job, a script) also flushes.
@@ -87,6 +87,6 @@ export function installShutdown(options: ShutdownOptions): Listener[] {
     flushing = flush(SHUTDOWN_BUDGET_MS);
   };
   proc.on('beforeExit', onBeforeExit);
-  added.push(onBeforeExit);
+  added.push(['beforeExit', onBeforeExit]);
   return added;
 }

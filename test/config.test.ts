@@ -249,6 +249,8 @@ describe('readConfig: the whole', () => {
         tracesSampleRate: 0.25,
         debug: false,
         required: false,
+        scrubKeys: [],
+        ignoreErrors: [],
       },
     );
   });
@@ -278,4 +280,32 @@ describe('readConfig: the whole', () => {
     assert.equal(warnings.filter((w) => w.includes('SENTRY_DSN')).length, 1);
     assertNoSecrets(warnings, [bad, PUBLIC_KEY]);
   });
+});
+
+describe('readConfig: SENTRY_SCRUB_KEYS and SENTRY_IGNORE_ERRORS', () => {
+  test('SENTRY_SCRUB_KEYS is a trimmed comma-separated list', () => {
+    const { config, warnings } = read({ SENTRY_SCRUB_KEYS: ' tenant_secret , x-internal-id,, ' });
+    assert.deepEqual(config.scrubKeys, ['tenant_secret', 'x-internal-id']);
+    assert.deepEqual(warnings, []);
+  });
+
+  const matchers: Array<{ value: string; expected: Array<string | RegExp>; warnings: number }> = [
+    { value: 'timeout, quota', expected: ['timeout', 'quota'], warnings: 0 },
+    { value: '/^Aborted/i,flaky', expected: [/^Aborted/i, 'flaky'], warnings: 0 },
+    { value: '/a{1,3}b/, c', expected: [/a{1,3}b/, 'c'], warnings: 0 },
+    { value: '/a\\/b/', expected: [/a\/b/], warnings: 0 },
+    { value: '/(unclosed/, ok', expected: ['ok'], warnings: 1 },
+    { value: '/x/g', expected: [/x/], warnings: 0 },
+  ];
+  for (const c of matchers) {
+    test(`SENTRY_IGNORE_ERRORS=${JSON.stringify(c.value)}`, () => {
+      const { config, warnings } = read({ SENTRY_IGNORE_ERRORS: c.value });
+      assert.deepEqual(
+        config.ignoreErrors.map((m) => String(m)),
+        c.expected.map((m) => String(m)),
+      );
+      assert.equal(warnings.length, c.warnings, JSON.stringify(warnings));
+      if (c.warnings) assert.match(warnings[0] ?? '', /^SENTRY_IGNORE_ERRORS /);
+    });
+  }
 });

@@ -1,0 +1,28 @@
+/**
+ * The link between the app-facing API and the Sentry instance the preload
+ * started. It lives in the global symbol registry, so the API finds the
+ * preload's Sentry even when the app resolves another copy of this package,
+ * and finds nothing (and does nothing) when the preload is off.
+ */
+import type { Breadcrumb, CaptureContext, Scope, SeverityLevel, User } from '@sentry/core';
+
+export interface Bridge {
+  captureException(error: unknown, context?: CaptureContext): string;
+  captureMessage(message: string, level?: SeverityLevel): string;
+  addBreadcrumb(breadcrumb: Breadcrumb): void;
+  setTag(key: string, value: string): void;
+  setUser(user: User | null): void;
+  withScope<T>(callback: (scope: Scope) => T): T;
+  flush(timeoutMs?: number): PromiseLike<boolean>;
+}
+
+const KEY = Symbol.for('@org/sentry-register/bridge');
+type Global = typeof globalThis & { [KEY]?: Bridge };
+
+export function installBridge(bridge: Bridge | undefined): void {
+  (globalThis as Global)[KEY] = bridge;
+}
+
+export function currentBridge(): Bridge | undefined {
+  return (globalThis as Global)[KEY];
+}
