@@ -26,15 +26,19 @@ export interface ReportedErrorOptions extends ErrorOptions {
 export class ReportedError extends Error {
   readonly tags: Record<string, string> = {};
   readonly contexts: Record<string, Record<string, unknown>> = {};
-  // Declared, not initialised: an own property would hide a subclass's getter.
-  declare readonly fingerprint?: readonly string[];
+  readonly #fingerprint: readonly string[] | undefined;
 
   constructor(message?: string, options: ReportedErrorOptions = {}) {
     super(message, options);
     this.name = new.target.name;
     Object.assign(this.tags, options.tags);
     Object.assign(this.contexts, options.contexts);
-    if (options.fingerprint) Object.defineProperty(this, 'fingerprint', { value: [...options.fingerprint], enumerable: false });
+    this.#fingerprint = options.fingerprint ? [...options.fingerprint] : undefined;
+  }
+
+  /** Events with the same fingerprint are one issue. An accessor, so subclasses can override it with a getter. */
+  get fingerprint(): readonly string[] | undefined {
+    return this.#fingerprint;
   }
 }
 Object.defineProperty(ReportedError.prototype, REPORTED, { value: true });
@@ -77,11 +81,16 @@ const BODY_READ_TIMEOUT_MS = 1000;
  *   if (!res.ok) throw await BillingError.fromResponse(res, { method: 'POST' });
  */
 export class HttpClientError extends ReportedError {
-  readonly status: number | undefined;
+  /**
+   * The upstream's answer, when there was one. Deliberately not `status`:
+   * Express and others answer the client with `err.status`, and an upstream's
+   * 502 or 429 is not this service's answer.
+   */
+  readonly response: { readonly status: number; readonly url: string } | undefined;
 
-  constructor(message: string, options: ReportedErrorOptions & { status?: number } = {}) {
+  constructor(message: string, options: ReportedErrorOptions & { response?: { status: number; url: string } } = {}) {
     super(message, options);
-    this.status = options.status;
+    this.response = options.response;
   }
 
   /** From a non-OK `Response`. Reads at most 1 KB of the body, from a clone, within 1 s; never throws. */
@@ -94,7 +103,7 @@ export class HttpClientError extends ReportedError {
     const url = safeUrl(response.url);
     const body = await bodyExcerpt(response);
     return new this(init.message ?? `${method} ${url} failed with ${response.status}`, {
-      status: response.status,
+      response: { status: response.status, url },
       tags: { 'http.request.method': method, 'http.request.url': url, 'http.response.status_code': String(response.status) },
       contexts: { http_response: { method, url, status_code: response.status, ...(body === undefined ? {} : { body }) } },
     }) as InstanceType<T>;

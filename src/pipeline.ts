@@ -3,7 +3,7 @@
  * leaves the process.
  *   1. noise: drop client disconnects, upstream rate limits and ignored errors, counted;
  *   2. enrich: tags, contexts and fingerprint of a ReportedError;
- *   3. scrub: mask PII in every string and filter values under sensitive keys.
+ *   3. scrub: mask PII in every string (source context lines too) and filter values under sensitive keys.
  * The user (set explicitly through `setUser`) is left as the app set it.
  */
 import type { ErrorEvent, EventHint } from '@sentry/core';
@@ -62,6 +62,12 @@ function scrubEvent(event: ErrorEvent, isSensitive: KeyTest): ErrorEvent {
   if (event.transaction) event.transaction = maskString(event.transaction);
   for (const value of event.exception?.values ?? []) {
     if (value.value) value.value = maskString(value.value);
+    // Source lines around each frame can hold literals (a test key, an address).
+    for (const frame of value.stacktrace?.frames ?? []) {
+      if (frame.context_line) frame.context_line = maskString(frame.context_line);
+      if (frame.pre_context) frame.pre_context = frame.pre_context.map(maskString);
+      if (frame.post_context) frame.post_context = frame.post_context.map(maskString);
+    }
   }
   if (event.breadcrumbs) event.breadcrumbs = scrub(event.breadcrumbs, isSensitive);
   if (event.extra) event.extra = scrub(event.extra, isSensitive);
