@@ -70,8 +70,18 @@ const NOOP_SCOPE: ScopeLike = {
 /** Runs `callback` with a forked scope; what it sets applies to events captured inside it only. */
 export function withScope<T>(callback: (scope: ScopeLike) => T): T {
   const bridge = currentBridge();
-  // The callback's own errors are the app's; only a missing bridge changes the path.
-  return bridge ? bridge.withScope(callback) : callback(NOOP_SCOPE);
+  if (!bridge) return callback(NOOP_SCOPE);
+  let ran = false;
+  try {
+    return bridge.withScope((scope) => {
+      ran = true;
+      return callback(scope);
+    });
+  } catch (err) {
+    // The callback's own errors are the app's; a failure of ours runs it without a scope.
+    if (ran) throw err;
+    return callback(NOOP_SCOPE);
+  }
 }
 
 /** Sends what is buffered; resolves false on timeout, true when Sentry is off. */

@@ -102,7 +102,7 @@ export class HttpClientError extends ReportedError {
     const method = (init.method ?? 'GET').toUpperCase();
     const url = safeUrl(response.url);
     const body = await bodyExcerpt(response);
-    return new this(init.message ?? `${method} ${url} failed with ${response.status}`, {
+    return new this(init.message ?? `${method} ${url || 'request'} failed with ${response.status}`, {
       response: { status: response.status, url },
       tags: { 'http.request.method': method, 'http.request.url': url, 'http.response.status_code': String(response.status) },
       contexts: { http_response: { method, url, status_code: response.status, ...(body === undefined ? {} : { body }) } },
@@ -119,7 +119,7 @@ export class HttpClientError extends ReportedError {
     const method = (info.method ?? 'GET').toUpperCase();
     const url = safeUrl(info.url);
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return new this(`${method} ${url} failed: ${maskString(reason)}`, {
+    return new this(`${method} ${url || 'request'} failed: ${maskString(reason)}`, {
       cause: error,
       tags: { 'http.request.method': method, 'http.request.url': url },
       contexts: { http_response: { method, url, error: maskString(reason) } },

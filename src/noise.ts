@@ -11,7 +11,7 @@ export type ErrorMatcher = string | RegExp;
 
 const DISCONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR']);
 const DISCONNECT_NAMES = new Set(['AbortError']);
-const RATE_LIMIT_TEXT = /rate[ -]?limit|too many requests/i;
+const RATE_LIMIT_TEXT = /\brate[ -_]?limit|\btoo many requests\b/i;
 
 export interface ErrorFacts {
   readonly name: string;

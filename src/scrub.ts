@@ -11,16 +11,22 @@ export const FILTERED = '[FILTERED]';
 // Three base64url segments, the first an encoded JSON header (`eyJ` = `{"`).
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/g;
 const BEARER_RE = /\b(Bearer)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
+// Basic credentials are base64: a digit, +, /, = or a lower-to-upper case change inside
+// tells them from words, so "Basic authentication" stays as it is.
+const BASIC_RE = /\b(Basic)(\s+)(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9+/]{8,}={0,2}/g;
 // `password=…`, `token: …`, `"api_key":"…"`: keeps the key and the separator, hides the value.
 const PAIR_RE =
   /(?<![A-Za-z0-9_-])((?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"'}]+)/gi;
-// RFC 5322 atext in the local part, dotted labels and a letter-first TLD in the domain.
+// RFC 5322 atext in the local part, dotted labels and a letter-first TLD.
 // The lookbehinds make every match start at the beginning of a run, which keeps
 // the scan linear on long inputs without an '@' or a separator.
 const EMAIL_RE =
   /(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]/g;
-// 13–19 digits, single spaces or dashes allowed between them; Luhn decides.
-const CARD_RE = /(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])/g;
+/(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]/g;
+// Runs of digit groups (single spaces or dashes between digits), not part of a
+// decimal number; each run is searched for a 13–19 digit, Luhn-valid window of
+// whole groups, so `qty 2 4111 1111 1111 1111` still hides the card.
+const DIGIT_RUN_RE = /(?<!\d|\d\.)\d(?:[ -]?\d){12,}(?!\d|\.\d)/g;
 
 /** Masks e-mails, Luhn-valid card numbers, JWTs, bearer tokens and secret-looking pairs. */
 export function maskString(text: string): string {
@@ -28,9 +34,41 @@ export function maskString(text: string): string {
   return text
     .replace(JWT_RE, JWT)
     .replace(BEARER_RE, (_m, scheme: string, space: string) => `${scheme}${space}${FILTERED}`)
-    .replace(PAIR_RE, (_m, key: string) => `${key}${FILTERED}`)
-    .replace(EMAIL_RE, EMAIL)
-    .replace(CARD_RE, (m) => (luhnValid(m.replace(/[ -]/g, '')) ? CARD : m));
+    .replace(BASIC_RE, (_m, scheme: string, space: string) => `${scheme}${space}${FILTERED}`)
+    .replace(PAIR_RE, (_m, key: string, value: string) => {
+      const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+      return `${key}${quote}${FILTERED}${quote}`;
+    })
+    .replace(EMAIL_RE, maskEmail)
+    .replace(DIGIT_RUN_RE, maskCardsInRun);
+}
+
+/**
+ * `= / ' \`` are legal in a local part but in practice belong to the text
+ * around it (`email=jane@…`, `https://jane@…`): keep what precedes the last of
+ * them, unless nothing would be left of the address.
+ */
+function maskEmail(match: string): string {
+  const local = match.slice(0, match.indexOf('@'));
+  const cut = Math.max(local.lastIndexOf('='), local.lastIndexOf('/'), local.lastIndexOf("'"), local.lastIndexOf('`'));
+  return cut >= 0 && cut < local.length - 1 ? `${match.slice(0, cut + 1)}${EMAIL}` : EMAIL;
+}
+
+/** Masks the longest Luhn-valid 13–19 digit window of whole groups in a run of digit groups. */
+function maskCardsInRun(run: string): string {
+  const parts = run.split(/([ -])/); // groups at even indexes, separators at odd ones
+  const groups = parts.filter((_, i) => i % 2 === 0);
+  for (let length = groups.length; length >= 1; length--) {
+    for (let start = 0; start + length <= groups.length; start++) {
+      const digits = groups.slice(start, start + length).join('');
+      if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
+      const before = parts.slice(0, start * 2).join('');
+      const separator = parts[(start + length) * 2 - 1] ?? '';
+      const rest = parts.slice((start + length) * 2).join('');
+      return `${before}${CARD}${separator}${rest && maskCardsInRun(rest)}`;
+    }
+  }
+  return run;
 }
 
 export function luhnValid(digits: string): boolean {
@@ -51,6 +89,7 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   'authorization',
   'proxy-authorization',
   'cookie',
+  'cookies',
   'set-cookie',
   'x-api-key',
   'api_key',
@@ -77,7 +116,8 @@ export function normalizeKey(key: string): string {
 }
 
 // Keys that end in these are secret whatever their prefix (`db_password`, `github_token`).
-const SENSITIVE_SUFFIXES = ['password', 'passwd', 'secret', 'apikey', 'accesstoken', 'refreshtoken', 'authtoken', 'privatekey'];
+// `total_tokens` (a count) ends in "tokens" and is kept.
+const SENSITIVE_SUFFIXES = ['password', 'passwd', 'secret', 'apikey', 'token', 'privatekey'];
 
 export type KeyTest = (key: string) => boolean;
 
@@ -95,18 +135,23 @@ const MAX_DEPTH = 20;
  * A deep copy of `value` with strings masked and sensitive keys filtered.
  * Cycles and very deep structures end in `[FILTERED]` rather than a crash.
  */
-export function scrub<T>(value: T, isSensitive: KeyTest, depth = 0, seen: WeakSet<object> = new WeakSet()): T {
+export function scrub<T>(value: T, isSensitive: KeyTest, depth = 0, ancestors: Set<object> = new Set()): T {
   if (typeof value === 'string') return maskString(value) as T;
   if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_DEPTH || seen.has(value)) return FILTERED as T;
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => scrub(v, isSensitive, depth + 1, seen)) as T;
-  if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = isSensitive(key) && v !== undefined && v !== null ? FILTERED : scrub(v, isSensitive, depth + 1, seen);
+  // Only an ancestor makes a cycle; the same object twice side by side is scrubbed twice.
+  if (depth >= MAX_DEPTH || ancestors.has(value)) return FILTERED as T;
+  if (!Array.isArray(value) && !isPlainObject(value)) return value;
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => scrub(v, isSensitive, depth + 1, ancestors)) as T;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      out[key] = isSensitive(key) && v !== undefined && v !== null ? FILTERED : scrub(v, isSensitive, depth + 1, ancestors);
+    }
+    return out as T;
+  } finally {
+    ancestors.delete(value);
   }
-  return out as T;
 }
 
 function isPlainObject(value: object): boolean {

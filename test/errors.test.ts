@@ -312,7 +312,7 @@ describe('HttpClientError.fromError', () => {
   for (const c of cases) {
     test(c.name, () => {
       const error = HttpClientError.fromError(cause, c.request);
-      assert.equal(error.message, `${c.method} ${c.url} failed: Error: connect ECONNREFUSED 10.0.0.7:443`);
+      assert.equal(error.message, `${c.method} ${c.url || 'request'} failed: Error: connect ECONNREFUSED 10.0.0.7:443`);
       assert.equal(error.cause, cause);
       assert.equal(error.response, undefined);
       assert.deepEqual(error.tags, { 'http.request.method': c.method, 'http.request.url': c.url });
