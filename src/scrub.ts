@@ -22,7 +22,6 @@ const PAIR_RE =
 // the scan linear on long inputs without an '@' or a separator.
 const EMAIL_RE =
   /(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]/g;
-/(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]/g;
 // Runs of digit groups (single spaces or dashes between digits), not part of a
 // decimal number; each run is searched for a 13–19 digit, Luhn-valid window of
 // whole groups, so `qty 2 4111 1111 1111 1111` still hides the card.
@@ -54,18 +53,23 @@ function maskEmail(match: string): string {
   return cut >= 0 && cut < local.length - 1 ? `${match.slice(0, cut + 1)}${EMAIL}` : EMAIL;
 }
 
-/** Masks the longest Luhn-valid 13–19 digit window of whole groups in a run of digit groups. */
+/**
+ * Masks every Luhn-valid 13–19 digit window of whole groups in a run of digit
+ * groups, longest first, then looks again on both sides of what it masked.
+ */
 function maskCardsInRun(run: string): string {
   const parts = run.split(/([ -])/); // groups at even indexes, separators at odd ones
-  const groups = parts.filter((_, i) => i % 2 === 0);
-  for (let length = groups.length; length >= 1; length--) {
-    for (let start = 0; start + length <= groups.length; start++) {
-      const digits = groups.slice(start, start + length).join('');
+  const groups = (parts.length + 1) / 2;
+  for (let length = Math.min(groups, 19); length >= 1; length--) {
+    for (let start = 0; start + length <= groups; start++) {
+      let digits = '';
+      for (let g = start; g < start + length; g++) digits += parts[g * 2];
       if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) continue;
-      const before = parts.slice(0, start * 2).join('');
-      const separator = parts[(start + length) * 2 - 1] ?? '';
-      const rest = parts.slice((start + length) * 2).join('');
-      return `${before}${CARD}${separator}${rest && maskCardsInRun(rest)}`;
+      const head = parts.slice(0, Math.max(0, start * 2 - 1)).join('');
+      const before = start > 0 ? parts[start * 2 - 1] : '';
+      const after = parts[(start + length) * 2 - 1] ?? '';
+      const tail = parts.slice((start + length) * 2).join('');
+      return `${head && maskCardsInRun(head)}${before}${CARD}${after}${tail && maskCardsInRun(tail)}`;
     }
   }
   return run;
