@@ -78,6 +78,7 @@ describe('maskString', () => {
       expected: `Payment failed for card ${CARD}.`,
     },
     { name: 'card after a quantity', input: 'qty 2 4111 1111 1111 1111', expected: `qty 2 ${CARD}` },
+    { name: 'a card before a differently grouped card', input: '5500000000000004 4111 1111 1111 1111', expected: `${CARD} ${CARD}` },
     // secret-looking pairs
     { name: 'password=x', input: 'password=x', expected: `password=${FILTERED}` },
     { name: 'token: y', input: 'token: y', expected: `token: ${FILTERED}` },
