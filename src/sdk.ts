@@ -82,7 +82,9 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
 
   // Listeners present before we start belong to whoever loaded before us, not to the app.
   const before = snapshotListeners();
-  const waitForHooks = registerEsmHooks();
+  // Test runners have module loaders of their own (Jest refuses module.register);
+  // the testing mode patches node:http by requiring it again instead (below).
+  const waitForHooks = preload ? registerEsmHooks() : () => Promise.resolve();
 
   const ledger = new DropLedger(log);
   const pipeline = createEventPipeline({ scrubKeys: config.scrubKeys, ignoreErrors: config.ignoreErrors, ledger });
