@@ -63,6 +63,8 @@ export function readConfig(env: Env, warn: Warn = log.warn): Readonly<Config> {
     }
   }
 
+  warnUnknown(env, warn);
+
   return Object.freeze({
     dsn,
     dsnStatus,
@@ -167,4 +169,59 @@ function readMatchers(warn: Warn, value: string | undefined): ErrorMatcher[] {
     );
   }
   return matchers;
+}
+
+/** The variables this reader understands. */
+export const VARIABLES: readonly string[] = [
+  'SENTRY_DSN',
+  'SENTRY_ENVIRONMENT',
+  'SENTRY_RELEASE',
+  'OTEL_SERVICE_NAME',
+  'SENTRY_CA_CERTS',
+  'SENTRY_TRACES_SAMPLE_RATE',
+  'SENTRY_DEBUG',
+  'SENTRY_REQUIRED',
+  'SENTRY_SCRUB_KEYS',
+  'SENTRY_IGNORE_ERRORS',
+];
+
+// Read by Sentry's SDK or its CLI, not by us: set for a reason, so no warning.
+const OTHER_SENTRY_VARIABLES = new Set([
+  'SENTRY_TRACE',
+  'SENTRY_BAGGAGE',
+  'SENTRY_USE_ENVIRONMENT',
+  'SENTRY_TRACE_LIFECYCLE',
+  'SENTRY_SPOTLIGHT',
+  'SENTRY_AUTH_TOKEN',
+  'SENTRY_ORG',
+  'SENTRY_PROJECT',
+  'SENTRY_URL',
+  'SENTRY_LOG_LEVEL',
+  'SENTRY_PROPERTIES',
+  'SENTRY_DIST',
+  'SENTRY_NO_PROGRESS_BAR',
+  'SENTRY_DISABLE_UPDATE_CHECK',
+  'SENTRY_LOAD_DOTENV',
+]);
+
+/** One warning per `SENTRY_*` variable nobody reads (a typo, usually), never with its value. */
+function warnUnknown(env: Env, warn: Warn): void {
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('SENTRY_') || VARIABLES.includes(name) || OTHER_SENTRY_VARIABLES.has(name)) continue;
+    const near = VARIABLES.filter((known) => known.startsWith('SENTRY_') && distance(name, known) <= 2);
+    warn(`${name.slice(0, 64)} is not a setting of @org/sentry-register${near[0] ? ` (did you mean ${near[0]}?)` : ''}; ignoring it`);
+  }
+}
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
 }

@@ -11,6 +11,7 @@ import { getSharedConfigurationDefaults, OTLPExporterBase } from '@opentelemetry
 import { createOtlpHttpExportDelegate, httpAgentFactoryFromOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { unrefAgent } from './delivery.js';
 
 export interface OtlpEndpoint {
   readonly url: string;
@@ -18,12 +19,14 @@ export interface OtlpEndpoint {
 }
 
 export function sentryOtlpExporter(endpoint: OtlpEndpoint, ca?: readonly string[]): SpanExporter {
+  const agents = httpAgentFactoryFromOptions({ keepAlive: true, ...(ca ? { ca: [...ca] } : {}) });
   const delegate = createOtlpHttpExportDelegate(
     {
       ...getSharedConfigurationDefaults(),
       url: endpoint.url,
       headers: async () => ({ ...endpoint.headers, 'Content-Type': 'application/json' }),
-      agentFactory: httpAgentFactoryFromOptions({ keepAlive: true, ...(ca ? { ca: [...ca] } : {}) }),
+      // Unreferenced sockets: a hung ingest must not keep a finished process alive.
+      agentFactory: (protocol) => Promise.resolve(agents(protocol)).then(unrefAgent),
     },
     JsonTraceSerializer,
     'otlp_http_span_exporter',

@@ -22,6 +22,7 @@ import { installBridge } from './bridge.js';
 import { loadCaBundle } from './ca.js';
 import type { Config, Dsn } from './config.js';
 import { createCrashHandling } from './crash.js';
+import { boundedHttpModule, DeliveryWatch, watchOtelErrors, watchTransport } from './delivery.js';
 import { DropLedger } from './drops.js';
 import { sentryRegisterIntegration } from './events.js';
 import { sentryOtlpExporter } from './exporter.js';
@@ -87,6 +88,9 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   const waitForHooks = preload ? registerEsmHooks() : () => Promise.resolve();
 
   const ledger = new DropLedger(log);
+  const watch = new DeliveryWatch(log);
+  // OTEL_LOG_LEVEL means the user wants OTel's own console logger instead.
+  if (preload && !process.env['OTEL_LOG_LEVEL']) watchOtelErrors(watch, log);
   const pipeline = createEventPipeline({ scrubKeys: config.scrubKeys, ignoreErrors: config.ignoreErrors, ledger });
   const sampler = new LightspeedSampler(config.tracesSampleRate);
   const exporter = new RedactingSpanExporter(options.spanExporter ?? sentryOtlpExporter(endpoint, caBundle?.ca));
@@ -98,7 +102,11 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     ledger,
   );
 
-  const flush: Flush = (budgetMs) => boundedFlush([() => processor.forceFlush(), () => Sentry.flush(budgetMs)], budgetMs);
+  let checkForeignInit = (): void => undefined;
+  const flush: Flush = (budgetMs) => {
+    checkForeignInit();
+    return boundedFlush([() => processor.forceFlush(), () => Sentry.flush(budgetMs)], budgetMs);
+  };
 
   let ownListeners = new Set<Listener>();
   const crash = createCrashHandling(flush, (l) => ownListeners.has(l));
@@ -117,8 +125,8 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     shutdownTimeout: SHUTDOWN_BUDGET_MS,
     beforeSend: pipeline.beforeSend,
     ...(preload ? { onFatalError: crash.fatal } : {}),
-    ...(options.transport ? { transport: options.transport } : {}),
-    ...(caBundle ? { transportOptions: { caCerts: [...caBundle.ca] } } : {}),
+    transport: options.transport ?? ((transportOptions) => watchTransport(Sentry.makeNodeTransport(transportOptions), watch)),
+    transportOptions: { httpModule: boundedHttpModule, ...(caBundle ? { caCerts: [...caBundle.ca] } : {}) },
     integrations: (defaults: Integration[]) => [
       ...defaults.filter((i) => !REPLACED_INTEGRATIONS.has(i.name)),
       // Request isolation and breadcrumbs only: OTel owns spans and propagation,
@@ -145,6 +153,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   });
 
   watchFrameworkRoutes();
+  let servedFirstRequest = false;
   const instrumentations = [
     // Outgoing calls outside any request (background jobs) get no span and no
     // trace headers: there is no trace to continue, and the called service then
@@ -152,6 +161,10 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     new HttpInstrumentation({
       requireParentforOutgoingSpans: true,
       requestHook: (span, request) => {
+        if (!servedFirstRequest) {
+          servedFirstRequest = true;
+          checkForeignInit();
+        }
         if (request instanceof IncomingMessage && span.isRecording()) {
           span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
         }
@@ -219,6 +232,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       added.map(([, l]) => l),
     );
     ledger.reportAtExit();
+    checkForeignInit = watchForeignInit(Sentry.getClient());
     log.info(
       `Sentry initialized (environment=${config.environment}, release=${release ?? 'none'}, ` +
         `traces_sample_rate=${sampler.ratio}, host=${dsn.host})`,
@@ -253,4 +267,23 @@ function newListeners(before: Set<Listener>, after: Set<Listener>, ours: Listene
   const out = new Set<Listener>(ours);
   for (const l of after) if (!before.has(l)) out.add(l);
   return out;
+}
+
+/**
+ * An app that calls `Sentry.init()` itself replaces the preload's client (the
+ * old one is not closed). Checked once the app's entry has run and a second
+ * later; one warning says what that means.
+ */
+function watchForeignInit(ours: unknown): () => void {
+  let warned = false;
+  const check = (): void => {
+    if (warned || Sentry.getClient() === ours) return;
+    warned = true;
+    log.warn(
+      "the app called Sentry.init() itself; its client replaced the preload's, so the preload's masking, noise filters and trace links no longer apply to its errors. Remove the app's Sentry.init() (the preload does it) or do not load the preload.",
+    );
+  };
+  setImmediate(check).unref();
+  setTimeout(check, 1000).unref();
+  return check;
 }

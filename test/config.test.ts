@@ -309,3 +309,22 @@ describe('readConfig: SENTRY_SCRUB_KEYS and SENTRY_IGNORE_ERRORS', () => {
     });
   }
 });
+
+describe('readConfig: unknown SENTRY_ variables', () => {
+  const cases: Array<{ env: Env; expected: string[] }> = [
+    {
+      env: { SENTRY_ENVIROMENT: 'prod' },
+      expected: ['SENTRY_ENVIROMENT is not a setting of @org/sentry-register (did you mean SENTRY_ENVIRONMENT?); ignoring it'],
+    },
+    { env: { SENTRY_FOO: 'x' }, expected: ['SENTRY_FOO is not a setting of @org/sentry-register; ignoring it'] },
+    { env: { SENTRY_AUTH_TOKEN: 'sntrys_x', SENTRY_ORG: 'acme', SENTRY_TRACE: 'a-b-1' }, expected: [] },
+    { env: { OTEL_SERVICE_NAME: 'x', NODE_ENV: 'production' }, expected: [] },
+  ];
+  for (const c of cases) {
+    test(`${Object.keys(c.env).join(', ')}`, () => {
+      const { warnings } = read(c.env);
+      assert.deepEqual(warnings, c.expected);
+      for (const value of Object.values(c.env)) assert.ok(!warnings.join('').includes(value ?? '\u0000'), 'a value was echoed');
+    });
+  }
+});

@@ -235,7 +235,7 @@ describe('installShutdown', () => {
     assert.equal(await proc.firstExit, 143);
     const warnings = logger.lines.filter((l) => l.startsWith('warn: '));
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0] ?? '', /SIGTERM: flush did not finish within 2000 ms/);
+    assert.match(warnings[0] ?? '', /SIGTERM: flush did not finish within 1800 ms/);
   });
 
   test('beforeExit flushes once and does not exit', () => {

@@ -54,6 +54,12 @@ export const PROJECT_ID = '4242';
 export interface SinkOptions {
   /** HTTP status to answer with. */
   readonly status?: number;
+  /** `Retry-After` header (seconds) to send with the answer. */
+  readonly retryAfter?: number;
+  /** Answer only after this many milliseconds. */
+  readonly delayMs?: number;
+  /** Accept requests and never answer them. */
+  readonly hang?: boolean;
   /** Serve HTTPS with this key and certificate. */
   readonly tls?: { readonly key: string; readonly cert: string };
 }
@@ -80,9 +86,15 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       } catch {
         // Keep the raw request; tests can look at it.
       }
-      res.writeHead(options.status ?? 200, { 'content-type': 'application/json' });
-      res.end('{}');
       for (const w of waiters) w();
+      if (options.hang) return;
+      const answer = (): void => {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (options.retryAfter !== undefined) headers['retry-after'] = String(options.retryAfter);
+        res.writeHead(options.status ?? 200, headers).end('{}');
+      };
+      if (options.delayMs) setTimeout(answer, options.delayMs);
+      else answer();
     });
   };
   const server: Server = options.tls ? createHttpsServer(options.tls, handle) : createServer(handle);

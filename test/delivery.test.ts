@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Envelope, Transport, TransportMakeRequestResponse } from '@sentry/core';
+import { DeliveryWatch, watchTransport } from '../src/delivery.js';
+
+const recorder = () => {
+  const lines: string[] = [];
+  return { lines, log: { warn: (m: string) => lines.push(m) } };
+};
+
+describe('DeliveryWatch', () => {
+  test('one warning per kind per minute', () => {
+    let now = 0;
+    const { lines, log } = recorder();
+    const watch = new DeliveryWatch(log, () => now);
+    watch.report('refused', 'ECONNREFUSED');
+    watch.report('refused', 'ECONNREFUSED again');
+    watch.report('rate limited', 'HTTP 429');
+    now = 59_999;
+    watch.report('refused', 'still');
+    now = 60_000;
+    watch.report('refused', 'a minute later');
+    assert.deepEqual(lines, [
+      'refused: ECONNREFUSED (this warning repeats at most once a minute)',
+      'rate limited: HTTP 429 (this warning repeats at most once a minute)',
+      'refused: a minute later (this warning repeats at most once a minute)',
+    ]);
+  });
+});
+
+describe('watchTransport', () => {
+  const ENVELOPE = [{}, []] as unknown as Envelope;
+  const transportAnswering = (outcome: () => Promise<TransportMakeRequestResponse>): Transport => ({
+    send: outcome,
+    flush: () => Promise.resolve(true),
+  });
+  const cases: Array<{
+    name: string;
+    outcome: () => Promise<TransportMakeRequestResponse>;
+    warning: RegExp | undefined;
+    rejects: boolean;
+  }> = [
+    { name: '200', outcome: () => Promise.resolve({ statusCode: 200 }), warning: undefined, rejects: false },
+    {
+      name: '429 with Retry-After',
+      outcome: () => Promise.resolve({ statusCode: 429, headers: { 'retry-after': '60', 'x-sentry-rate-limits': null } }),
+      warning: /^Sentry is rate limiting events: HTTP 429, retry after 60 s/,
+      rejects: false,
+    },
+    { name: '500', outcome: () => Promise.resolve({ statusCode: 500 }), warning: /^Sentry rejected events: HTTP 500/, rejects: false },
+    {
+      name: 'refused',
+      outcome: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })),
+      warning: /^events could not be sent to Sentry: ECONNREFUSED: connect ECONNREFUSED/,
+      rejects: true,
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const { lines, log } = recorder();
+      const transport = watchTransport(transportAnswering(c.outcome), new DeliveryWatch(log));
+      const sent = Promise.resolve(transport.send(ENVELOPE));
+      if (c.rejects) await assert.rejects(sent);
+      else await sent;
+      if (c.warning) assert.match(lines[0] ?? '', c.warning);
+      else assert.deepEqual(lines, []);
+    });
+  }
+});
