@@ -86,4 +86,29 @@ testFixtures([
       }
     },
   },
+  {
+    name: 'tags and breadcrumbs of one request never leak into another; GET errors carry method and URL',
+    app: 'reported-app',
+    formats: ['mjs'],
+    traffic: async (proc, sink) => {
+      await Promise.all(Array.from({ length: 10 }, (_, n) => proc.request('POST', `/tagged/${n}`, JSON_BODY)));
+      assert.equal((await proc.request('GET', '/get-fail/7?secret=1')).status, 500);
+      await sink.waitFor('11 events', (s) => s.events().length === 11);
+    },
+    expect: async (sink, proc) => {
+      proc.signal('SIGTERM');
+      await proc.exited;
+      const tagged = eventsAt(sink).filter((e) => /tagged failure/.test(e['exception']?.values?.at(-1)?.value ?? ''));
+      assert.equal(tagged.length, 10);
+      for (const event of tagged) {
+        const n = /tagged failure (\d+)/.exec(event['exception']?.values?.at(-1)?.value)?.[1];
+        assert.equal(event['tags']?.request_n, n, 'a tag leaked between requests');
+        const crumbs = (event['breadcrumbs'] ?? []).map((b: EventJson) => b['message']).filter((m: string) => m?.startsWith('handling'));
+        assert.deepEqual(crumbs, [`handling ${n}`], 'a breadcrumb leaked between requests');
+      }
+      const get = eventsAt(sink).find((e) => /GET failure 7/.test(e['exception']?.values?.at(-1)?.value ?? ''));
+      assert.equal(get?.['request']?.method, 'GET');
+      assert.match(String(get?.['request']?.url), /\/get-fail\/7$/);
+    },
+  },
 ]);

@@ -1,0 +1,233 @@
+/**
+ * The overhead benchmark: every variant against bare node, measured side by
+ * side in one run, interleaved, median of the runs.
+ *
+ *   npm run bench            # full: 3 runs, both workloads (under 5 minutes here)
+ *   npm run bench -- --quick # CI smoke: 1 run, hello-world only, short loads
+ *
+ * Writes bench/results/latest.json, bench/results/latest.md and
+ * bench/results/latest.svg (copied to docs/ by `--publish`).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { linkPackage } from '../test/integration/runner.js';
+import { startSink } from '../test/support/sink.js';
+import { chartSvg } from './chart.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BENCH = join(ROOT, 'bench');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const RUNS = quick ? 1 : 3;
+const DURATION_S = quick ? 1 : 2;
+const CONNECTIONS = 10;
+
+type Route = 'GET /work' | 'POST /work' | 'GET /readiness';
+const ROUTES: readonly Route[] = ['GET /work', 'POST /work', 'GET /readiness'];
+const WORKLOADS = quick ? (['hello'] as const) : (['hello', 'work'] as const);
+type Workload = (typeof WORKLOADS)[number];
+
+interface Variant {
+  readonly name: string;
+  readonly args: (sinkPort: number) => string[];
+  readonly env: (sinkPort: number) => Record<string, string>;
+}
+
+const dsn = (port: number): string => `http://benchpublickey@127.0.0.1:${port}/1`;
+const VARIANTS: readonly Variant[] = [
+  { name: 'bare node', args: () => [], env: () => ({}) },
+  { name: 'ours, no DSN', args: () => ['--import', '@org/sentry-register'], env: () => ({}) },
+  { name: 'ours, DSN', args: () => ['--import', '@org/sentry-register'], env: (p) => ({ SENTRY_DSN: dsn(p) }) },
+  {
+    name: '@sentry/node default (tracesSampleRate 0.25)',
+    args: () => ['--import', join(BENCH, 'peers', 'sentry-default.mjs')],
+    env: (p) => ({ SENTRY_DSN: dsn(p) }),
+  },
+  {
+    name: 'OTel auto-instrumentations (parentbased_traceidratio 0.25)',
+    args: () => ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+    env: (p) => ({
+      OTEL_SERVICE_NAME: 'bench',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${p}/api/1/integration/otlp/v1/traces/`,
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      // No cloud metadata probes: there is no network here.
+      OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
+    }),
+  },
+];
+
+interface Sample {
+  readonly startupMs: number;
+  readonly rssMb: number;
+  readonly requests: number;
+  readonly routes: Record<Route, { readonly rps: number; readonly p99: number }>;
+}
+
+const BODY = JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item-${i}`, tags: ['a', 'b'] })) }).padEnd(
+  10 * 1024,
+  ' ',
+);
+
+async function startVariant(
+  variant: Variant,
+  workload: Workload,
+  sinkPort: number,
+): Promise<{ child: ChildProcess; port: number; startupMs: number }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...variant.env(sinkPort) };
+  delete env['NODE_OPTIONS'];
+  const started = performance.now();
+  const child = spawn(process.execPath, [...variant.args(sinkPort), join(BENCH, 'apps', `${workload}.mjs`)], {
+    cwd: join(ROOT, 'test', 'fixtures'),
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d;
+      const m = /listening on (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${variant.name} exited with ${code} before listening`)));
+  });
+  return { child, port, startupMs: performance.now() - started };
+}
+
+async function load(port: number, route: Route, durationS: number): Promise<autocannon.Result> {
+  const [method, path] = route.split(' ') as ['GET' | 'POST', string];
+  return autocannon({
+    url: `http://127.0.0.1:${port}${path}`,
+    method,
+    connections: CONNECTIONS,
+    duration: durationS,
+    ...(method === 'POST' ? { body: BODY, headers: { 'content-type': 'application/json' } } : {}),
+  });
+}
+
+async function sample(variant: Variant, workload: Workload, sinkPort: number): Promise<Sample> {
+  const { child, port, startupMs } = await startVariant(variant, workload, sinkPort);
+  try {
+    await load(port, 'POST /work', 0.5); // warm-up: JIT, connection pools, lazy setup
+    const routes = {} as Record<Route, { rps: number; p99: number }>;
+    let requests = 0;
+    for (const route of ROUTES) {
+      const result = await load(port, route, DURATION_S);
+      routes[route] = { rps: result.requests.average, p99: result.latency.p99 };
+      requests += result.requests.total;
+    }
+    // RSS after (at least) 10 000 requests.
+    if (requests < 10_000)
+      requests += (await autocannon({ url: `http://127.0.0.1:${port}/work`, connections: CONNECTIONS, amount: 10_000 - requests })).requests
+        .total;
+    const rss = Number(await (await fetch(`http://127.0.0.1:${port}/__rss`)).text()) / 2 ** 20;
+    return { startupMs, rssMb: rss, requests, routes };
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? (s[(s.length - 1) / 2] ?? NaN) : ((s[s.length / 2 - 1] ?? NaN) + (s[s.length / 2] ?? NaN)) / 2;
+};
+
+linkPackage();
+const sink = await startSink();
+const samples = new Map<string, Sample[]>(); // `${workload}|${variant}`
+const begun = performance.now();
+for (let run = 0; run < RUNS; run++) {
+  for (const workload of WORKLOADS) {
+    for (const variant of VARIANTS) {
+      const s = await sample(variant, workload, sink.port);
+      const key = `${workload}|${variant.name}`;
+      samples.set(key, [...(samples.get(key) ?? []), s]);
+      console.error(
+        `run ${run + 1}/${RUNS} ${workload} ${variant.name}: ${ROUTES.map((r) => `${r} ${s.routes[r].rps.toFixed(0)}/s`).join(', ')}`,
+      );
+    }
+  }
+}
+await sink.close();
+
+export interface Row {
+  readonly workload: Workload;
+  readonly variant: string;
+  readonly startupMs: number;
+  readonly startupDeltaMs: number;
+  readonly rssMb: number;
+  readonly rssDeltaMb: number;
+  readonly routes: Record<Route, { rps: number; ratio: number; p99: number; p99Ratio: number }>;
+}
+
+const rows: Row[] = [];
+for (const workload of WORKLOADS) {
+  const bare = samples.get(`${workload}|${VARIANTS[0]?.name}`) ?? [];
+  const bareStartup = median(bare.map((s) => s.startupMs));
+  const bareRss = median(bare.map((s) => s.rssMb));
+  for (const variant of VARIANTS) {
+    const ss = samples.get(`${workload}|${variant.name}`) ?? [];
+    const routes = {} as Row['routes'];
+    for (const route of ROUTES) {
+      const rps = median(ss.map((s) => s.routes[route].rps));
+      const p99 = median(ss.map((s) => s.routes[route].p99));
+      const bareRps = median(bare.map((s) => s.routes[route].rps));
+      const bareP99 = median(bare.map((s) => s.routes[route].p99));
+      routes[route] = { rps, ratio: rps / bareRps, p99, p99Ratio: p99 / bareP99 };
+    }
+    const startupMs = median(ss.map((s) => s.startupMs));
+    const rssMb = median(ss.map((s) => s.rssMb));
+    rows.push({
+      workload,
+      variant: variant.name,
+      startupMs,
+      startupDeltaMs: startupMs - bareStartup,
+      rssMb,
+      rssDeltaMb: rssMb - bareRss,
+      routes,
+    });
+  }
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+const table = [
+  `| workload | variant | GET /work (dropped) | POST /work (25% sampled) | GET /readiness | p99 GET / POST / readiness | startup | RSS after 10k req |`,
+  `| --- | --- | --- | --- | --- | --- | --- | --- |`,
+  ...rows.map(
+    (r) =>
+      `| ${r.workload} | ${r.variant} | ${pct(r.routes['GET /work'].ratio)} | ${pct(r.routes['POST /work'].ratio)} | ${pct(r.routes['GET /readiness'].ratio)} | ` +
+      `${ROUTES.map((route) => `${r.routes[route].p99.toFixed(1)} ms`).join(' / ')} | ${r.startupMs.toFixed(0)} ms (+${r.startupDeltaMs.toFixed(0)}) | ` +
+      `${r.rssMb.toFixed(0)} MB (+${r.rssDeltaMb.toFixed(0)}) |`,
+  ),
+].join('\n');
+
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  runs: RUNS,
+  durationS: DURATION_S,
+  connections: CONNECTIONS,
+  quick,
+  elapsedS: Math.round((performance.now() - begun) / 1000),
+};
+const results = join(BENCH, 'results');
+mkdirSync(results, { recursive: true });
+writeFileSync(join(results, 'latest.json'), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+writeFileSync(
+  join(results, 'latest.md'),
+  `Throughput as a share of bare node in the same run; median of ${RUNS} interleaved run(s), ${DURATION_S} s per route, ${CONNECTIONS} connections (autocannon), Node ${process.version}, ${meta.date}.\n\n${table}\n`,
+);
+writeFileSync(join(results, 'latest.svg'), chartSvg(rows, ROUTES, meta));
+if (args.includes('--publish')) copyFileSync(join(results, 'latest.svg'), join(ROOT, 'docs', 'performance.svg'));
+console.log(table);
+console.log(`\n(${meta.elapsedS} s; bench/results/latest.{json,md,svg})`);
