@@ -18,6 +18,7 @@ import autocannon from 'autocannon';
 import { linkPackage } from '../test/integration/runner.js';
 import { startSink } from '../test/support/sink.js';
 import { chartSvg } from './chart.js';
+import { markdownTable, performanceDoc } from './report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCH = join(ROOT, 'bench');
@@ -127,8 +128,8 @@ async function sample(variant: Variant, workload: Workload, sinkPort: number): P
     }
     // RSS after (at least) 10 000 requests.
     if (requests < 10_000)
-      requests += (await autocannon({ url: `http://127.0.0.1:${port}/work`, connections: CONNECTIONS, amount: 10_000 - requests })).requests
-        .total;
+      requests += (await autocannon({ url: `http://127.0.0.1:${port}/readiness`, connections: CONNECTIONS, amount: 10_000 - requests }))
+        .requests.total;
     const rss = Number(await (await fetch(`http://127.0.0.1:${port}/__rss`)).text()) / 2 ** 20;
     return { startupMs, rssMb: rss, requests, routes };
   } finally {
@@ -199,17 +200,7 @@ for (const workload of WORKLOADS) {
   }
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
-const table = [
-  `| workload | variant | GET /work (dropped) | POST /work (25% sampled) | GET /readiness | p99 GET / POST / readiness | startup | RSS after 10k req |`,
-  `| --- | --- | --- | --- | --- | --- | --- | --- |`,
-  ...rows.map(
-    (r) =>
-      `| ${r.workload} | ${r.variant} | ${pct(r.routes['GET /work'].ratio)} | ${pct(r.routes['POST /work'].ratio)} | ${pct(r.routes['GET /readiness'].ratio)} | ` +
-      `${ROUTES.map((route) => `${r.routes[route].p99.toFixed(1)} ms`).join(' / ')} | ${r.startupMs.toFixed(0)} ms (+${r.startupDeltaMs.toFixed(0)}) | ` +
-      `${r.rssMb.toFixed(0)} MB (+${r.rssDeltaMb.toFixed(0)}) |`,
-  ),
-].join('\n');
+const table = markdownTable(rows, ROUTES);
 
 const meta = {
   date: new Date().toISOString(),
@@ -228,6 +219,9 @@ writeFileSync(
   `Throughput as a share of bare node in the same run; median of ${RUNS} interleaved run(s), ${DURATION_S} s per route, ${CONNECTIONS} connections (autocannon), Node ${process.version}, ${meta.date}.\n\n${table}\n`,
 );
 writeFileSync(join(results, 'latest.svg'), chartSvg(rows, ROUTES, meta));
-if (args.includes('--publish')) copyFileSync(join(results, 'latest.svg'), join(ROOT, 'docs', 'performance.svg'));
+if (args.includes('--publish')) {
+  copyFileSync(join(results, 'latest.svg'), join(ROOT, 'docs', 'performance.svg'));
+  writeFileSync(join(ROOT, 'docs', 'performance.md'), performanceDoc(rows, table, meta));
+}
 console.log(table);
 console.log(`\n(${meta.elapsedS} s; bench/results/latest.{json,md,svg})`);

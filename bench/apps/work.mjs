@@ -1,4 +1,5 @@
 // Workload (b), a realistic handler: parse the (10 KB) JSON body, then about 1 ms of CPU work.
+// The health route answers at once, as health routes do.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 
@@ -10,6 +11,7 @@ function cpuWork(seed) {
 
 const server = http.createServer((req, res) => {
   if (req.url === '/__rss') return res.end(String(process.memoryUsage().rss));
+  if (req.url === '/readiness') return res.end('ok'); // health checks do no work
   let body = '';
   req.setEncoding('utf8');
   req.on('data', (chunk) => (body += chunk));
