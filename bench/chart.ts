@@ -20,7 +20,7 @@ export function chartSvg(rows: readonly ChartRow[], routes: readonly string[], m
   const width = 900;
   const plot = width - left - 60;
   const groupHeight = variants.length * bar + gap;
-  const top = 60;
+  const top = 80;
   const legendHeight = variants.length * 18 + 20;
   const groups = workloads.flatMap((w) => routes.map((r) => ({ w, r })));
   const height = top + groups.length * groupHeight + legendHeight + 30;

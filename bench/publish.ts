@@ -1,12 +1,14 @@
 /**
- * Rewrites docs/performance.md and docs/performance.svg from the last full
+ * Rewrites docs/performance.md and the chart (SVG, and PNG where ImageMagick is installed) from the last full
  * run (bench/results/latest.json), without measuring again.
  *
  *   npm run bench:publish
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chartSvg } from './chart.js';
 import { markdownTable, performanceDoc } from './report.js';
 import type { Meta } from './report.js';
 import type { Row } from './run.js';
@@ -21,5 +23,12 @@ writeFileSync(
   join(ROOT, 'docs', 'performance.md'),
   performanceDoc(rows, markdownTable(rows, ['GET /work', 'POST /work', 'GET /readiness']), meta),
 );
-copyFileSync(join(ROOT, 'bench', 'results', 'latest.svg'), join(ROOT, 'docs', 'performance.svg'));
-console.log('docs/performance.md and docs/performance.svg written');
+const svg = join(ROOT, 'docs', 'performance.svg');
+writeFileSync(svg, chartSvg(rows, ['GET /work', 'POST /work', 'GET /readiness'], meta));
+try {
+  // A PNG as well where ImageMagick is installed (it is not on a bare machine of this project's kind).
+  execFileSync('convert', [svg, svg.replace(/\.svg$/, '.png')], { stdio: 'ignore' });
+  console.log('docs/performance.{md,svg,png} written');
+} catch {
+  console.log('docs/performance.{md,svg} written (no PNG: ImageMagick is not installed)');
+}

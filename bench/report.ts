@@ -73,11 +73,13 @@ export function performanceDoc(all: readonly Row[], table: string, m: Meta): str
   ].join('\n');
   return `# Performance
 
-Measured with \`npm run bench -- --publish\` (the full run: ${m.runs} interleaved runs, ${m.durationS} s per route, ${m.connections} connections,
+Measured with \`npm run bench\`, then \`npm run bench:publish\` (the full run: ${m.runs} interleaved runs, ${m.durationS} s per route, ${m.connections} connections,
 autocannon in-process), ${m.date.slice(0, 10)}, Node ${m.node}, on this project's 2-core machine, in ${m.elapsedS} s.
 Every figure is relative to bare node measured in the same run; throughput is the median of the runs.
 
 ![Throughput as a share of bare node](performance.svg)
+
+(Also as [PNG](performance.png) where it was rendered.)
 
 ## Goals
 

@@ -6,11 +6,11 @@
  *   npm run bench -- --quick # CI smoke: 1 run, hello-world only, short loads
  *
  * Writes bench/results/latest.json, bench/results/latest.md and
- * bench/results/latest.svg (copied to docs/ by `--publish`).
+ * bench/results/latest.svg; `npm run bench:publish` then writes docs/performance.md.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { linkPackage } from '../test/integration/runner.js';
 import { startSink } from '../test/support/sink.js';
 import { chartSvg } from './chart.js';
-import { markdownTable, performanceDoc } from './report.js';
+import { markdownTable } from './report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCH = join(ROOT, 'bench');
@@ -219,9 +219,6 @@ writeFileSync(
   `Throughput as a share of bare node in the same run; median of ${RUNS} interleaved run(s), ${DURATION_S} s per route, ${CONNECTIONS} connections (autocannon), Node ${process.version}, ${meta.date}.\n\n${table}\n`,
 );
 writeFileSync(join(results, 'latest.svg'), chartSvg(rows, ROUTES, meta));
-if (args.includes('--publish')) {
-  copyFileSync(join(results, 'latest.svg'), join(ROOT, 'docs', 'performance.svg'));
-  writeFileSync(join(ROOT, 'docs', 'performance.md'), performanceDoc(rows, table, meta));
-}
+if (args.includes('--publish')) console.log('\nnow run: npm run bench:publish');
 console.log(table);
 console.log(`\n(${meta.elapsedS} s; bench/results/latest.{json,md,svg})`);
