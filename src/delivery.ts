@@ -113,7 +113,7 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
   };
   diag.setLogger(
     {
-      error: (message: string, ...args: unknown[]) => onError([message, ...args.map(describe)].join(' ')),
+      error: (message: string, ...args: unknown[]) => onError([message, ...args.map(describe)].filter(Boolean).join(' ')),
       warn: () => undefined,
       info: () => undefined,
       debug: () => undefined,
@@ -123,10 +123,13 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
   );
 }
 
+/** One line about an error, whatever shape it arrives in (OTel's diag passes plain objects). */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code ? `${code}: ${error.message}` : error.message;
+  if (typeof error === 'object' && error !== null) {
+    const e = error as { code?: unknown; message?: unknown; stack?: unknown };
+    const text = typeof e.message === 'string' && e.message ? e.message : typeof e.stack === 'string' ? e.stack : JSON.stringify(error);
+    const line = (text ?? '').split('\n')[0] ?? '';
+    return typeof e.code === 'string' && !line.includes(e.code) ? `${e.code}: ${line}` : line;
   }
   return String(error);
 }
