@@ -113,7 +113,13 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
   };
   diag.setLogger(
     {
-      error: (message: string, ...args: unknown[]) => onError([message, ...args.map(describe)].filter(Boolean).join(' ')),
+      error: (...args: unknown[]) =>
+        onError(
+          args
+            .map((a) => (typeof a === 'string' ? a : describe(a)))
+            .filter(Boolean)
+            .join(' '),
+        ),
       warn: () => undefined,
       info: () => undefined,
       debug: () => undefined,

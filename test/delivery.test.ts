@@ -67,3 +67,23 @@ describe('watchTransport', () => {
     });
   }
 });
+
+describe('watchOtelErrors', () => {
+  test('export errors become one readable warning; a second provider one explanation', async () => {
+    const { diag } = await import('@opentelemetry/api');
+    const { watchOtelErrors } = await import('../src/delivery.js');
+    const { lines, log } = recorder();
+    watchOtelErrors(new DeliveryWatch(log), log);
+    diag.error({
+      stack: 'Error: connect ECONNREFUSED 127.0.0.1:9\n    at x',
+      message: 'connect ECONNREFUSED 127.0.0.1:9',
+      code: 'ECONNREFUSED',
+    } as never);
+    diag.error('@opentelemetry/api: Attempted duplicate registration of API: trace');
+    diag.error('@opentelemetry/api: Attempted duplicate registration of API: propagation');
+    diag.disable();
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0] ?? '', /^spans could not be sent to Sentry: connect ECONNREFUSED 127\.0\.0\.1:9 \(this warning/);
+    assert.match(lines[1] ?? '', /registered its own OpenTelemetry provider/);
+  });
+});
