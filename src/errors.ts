@@ -4,7 +4,10 @@
  * them whether or not the preload is active. The pipeline recognises them by
  * a registry symbol, so two copies of this package still understand each other.
  */
+import { safeUrl } from './privacy.js';
 import { maskString } from './scrub.js';
+
+export { safeUrl };
 
 const REPORTED = Symbol.for('@org/sentry-register/reported-error');
 
@@ -124,21 +127,6 @@ export class HttpClientError extends ReportedError {
       tags: { 'http.request.method': method, 'http.request.url': url },
       contexts: { http_response: { method, url, error: maskString(reason) } },
     }) as InstanceType<T>;
-  }
-}
-
-/** The URL without query, fragment or credentials. */
-export function safeUrl(url: string | URL | undefined): string {
-  if (url === undefined || url === '') return '';
-  try {
-    const u = new URL(url);
-    u.search = '';
-    u.hash = '';
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return String(url).split(/[?#]/)[0] ?? '';
   }
 }
 

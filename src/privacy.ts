@@ -47,23 +47,25 @@ export function redactAttributes(attributes: Attributes): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (isPrivateAttribute(key)) continue;
-    if (typeof value === 'string') out[key] = maskString(key === 'url.full' ? stripUrl(value) : value);
+    if (typeof value === 'string') out[key] = maskString(key === 'url.full' ? safeUrl(value) : value);
     else if (Array.isArray(value)) out[key] = value.map((v) => (typeof v === 'string' ? maskString(v) : v)) as typeof value;
     else out[key] = value;
   }
   return out;
 }
 
-function stripUrl(value: string): string {
+/** The URL without query, fragment or credentials. */
+export function safeUrl(url: string | URL | undefined): string {
+  if (url === undefined || url === '') return '';
   try {
-    const url = new URL(value);
-    url.search = '';
-    url.hash = '';
-    url.username = '';
-    url.password = '';
-    return url.toString();
+    const u = new URL(url);
+    u.search = '';
+    u.hash = '';
+    u.username = '';
+    u.password = '';
+    return u.toString();
   } catch {
-    return value.split(/[?#]/)[0] ?? '';
+    return String(url).split(/[?#]/)[0] ?? '';
   }
 }
 

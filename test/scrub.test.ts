@@ -13,6 +13,7 @@ import {
   scrub,
   sensitiveKeys,
 } from '../src/scrub.js';
+import { checkDigit } from './support/luhn.js';
 
 const b64url = (text: string): string => Buffer.from(text).toString('base64url');
 
@@ -22,20 +23,7 @@ function makeJwt(payload: Record<string, unknown> = { sub: '1234567890', email: 
   return `${head}.${createHmac('sha256', 'test-secret').update(head).digest('base64url')}`;
 }
 
-/** Appends the Luhn check digit, computed here independently of `luhnValid`. */
-function withCheckDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]);
-    // The check digit takes position 0 from the right, so the body's rightmost digit is doubled.
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return `${body}${(10 - (sum % 10)) % 10}`;
-}
+const withCheckDigit = (body: string): string => `${body}${checkDigit(body)}`;
 
 const TOKEN = makeJwt();
 const CARD_19 = withCheckDigit('622126123456789012');
