@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { httpRequest, ROOT } from './integration/runner.js';
+import { httpRequest, linkPackage, ROOT } from './integration/runner.js';
 import { startSink } from './support/sink.js';
 
 const npm = (args: string[], cwd: string): string =>
@@ -82,4 +82,19 @@ test('exactly one copy of @opentelemetry/api is installed', () => {
   };
   walk(join(ROOT, 'node_modules'));
   assert.deepEqual(copies, [join(ROOT, 'node_modules', '@opentelemetry', 'api', 'package.json')]);
+});
+
+test('importing the API alone loads no Sentry or OTel code, and its calls are no-ops', () => {
+  linkPackage();
+  const script = [
+    "const api = await import('@org/sentry-register/api');",
+    "api.captureException(new Error('x')); api.setTag('a', 'b');",
+    "const loaded = Object.keys(globalThis).includes('__SENTRY__') || Object.getOwnPropertySymbols(globalThis).some((s) => String(s).includes('opentelemetry'));",
+    'console.log(JSON.stringify({ loaded, flushed: await api.flush(10) }));',
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: join(ROOT, 'test', 'fixtures'),
+    encoding: 'utf8',
+  });
+  assert.deepEqual(JSON.parse(out), { loaded: false, flushed: true });
 });
