@@ -98,7 +98,15 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   const processor = new HealthRouteGuard(
     preload
       ? // Bounded queue: a Sentry outage must cost at most this many spans of memory.
-        new BatchSpanProcessor(exporter, { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 })
+        // The export timeout is a referenced timer (sdk-trace 2.12): while an export hangs it
+        // holds the process open, so it gets the shutdown budget. A slow export still finishes
+        // in the background; the processor just stops waiting for it.
+        new BatchSpanProcessor(exporter, {
+          maxQueueSize: 2048,
+          maxExportBatchSize: 512,
+          scheduledDelayMillis: 1000,
+          exportTimeoutMillis: SHUTDOWN_BUDGET_MS,
+        })
       : new SimpleSpanProcessor(exporter),
     ledger,
   );

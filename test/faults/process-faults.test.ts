@@ -190,3 +190,23 @@ test('private CA: without SENTRY_CA_CERTS the HTTPS sink is refused (TLS is neve
     await sink.close();
   }
 });
+
+test('a process that finishes its work exits even while Sentry hangs (bounded flush, unreferenced sockets)', async () => {
+  const sink = await startSink({ hang: true });
+  try {
+    const { proc } = await spawnFixture('one-shot-app.mjs', 'import', { SENTRY_DSN: sink.dsn, SENTRY_TRACES_SAMPLE_RATE: '1' });
+    const started = Date.now();
+    await proc.request('POST', '/jobs/1', JSON_BODY);
+    const exit = await proc.exited;
+    const elapsed = Date.now() - started;
+    figures.push({
+      scenario: 'work done while the sink hangs',
+      bound: `exits by itself, ≤ ${SHUTDOWN_BOUND_MS} ms after the last request`,
+      measured: `exit ${exit.code} after ${elapsed} ms`,
+    });
+    assert.equal(exit.code, 0);
+    assert.ok(elapsed <= SHUTDOWN_BOUND_MS, `the process stayed up ${elapsed} ms`);
+  } finally {
+    await sink.close();
+  }
+});
