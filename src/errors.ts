@@ -7,8 +7,6 @@
 import { safeUrl } from './privacy.js';
 import { maskString } from './scrub.js';
 
-export { safeUrl };
-
 const REPORTED = Symbol.for('@org/sentry-register/reported-error');
 
 export interface ReportedErrorOptions extends ErrorOptions {

@@ -13,6 +13,7 @@ import { Server as HttpServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { Scope } from '@sentry/core';
+import { stripQuery } from './sampler.js';
 
 type WithIsolationScope = <T>(callback: (scope: Scope) => T) => T;
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -33,7 +34,7 @@ export function isolateRequests(withIsolationScope: WithIsolationScope): () => v
         scope.setSDKProcessingMetadata({
           normalizedRequest: { method: request.method, url: `${scheme}://${request.headers.host ?? 'localhost'}${url}` },
         });
-        scope.setTransactionName(`${request.method ?? 'GET'} ${url.split('?')[0]}`);
+        scope.setTransactionName(`${request.method ?? 'GET'} ${stripQuery(url)}`);
         return original.call(this, event, ...args);
       });
     };

@@ -3,6 +3,8 @@
  * the path with id-like segments replaced by `:id`, so `/users/42` and
  * `/users/43` are one name.
  */
+import { stripQuery } from './sampler.js';
+
 const ID_SEGMENT = [
   /^\d+$/, // 42
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, // UUID
@@ -11,9 +13,7 @@ const ID_SEGMENT = [
 ];
 
 export function templatePath(path: string): string {
-  const q = path.search(/[?#]/);
-  const bare = q === -1 ? path : path.slice(0, q);
-  return bare
+  return stripQuery(path)
     .split('/')
     .map((segment) => (segment && ID_SEGMENT.some((re) => re.test(segment)) ? ':id' : segment))
     .join('/');

@@ -22,15 +22,23 @@ const EXCLUDED = new Set(EXCLUDED_PATHS);
 /** The one predicate behind every "is this request worth tracing" question. */
 export function isTraceableRequest(method: unknown, path: unknown): boolean {
   if (typeof method !== 'string' || method.toUpperCase() !== 'POST') return false;
-  if (typeof path !== 'string') return false;
-  return !EXCLUDED.has(normalizePath(path));
+  return typeof path === 'string' && !isExcludedPath(path);
+}
+
+/** A health, metrics or root route, whatever its query string or trailing slash. */
+export function isExcludedPath(path: unknown): boolean {
+  return typeof path === 'string' && EXCLUDED.has(normalizePath(path));
+}
+
+/** The path without its query string or fragment. */
+export function stripQuery(path: string): string {
+  const q = path.search(/[?#]/);
+  return q === -1 ? path : path.slice(0, q);
 }
 
 /** Drops the query string and trailing slashes: `/liveness/?x=1` is `/liveness`. */
 export function normalizePath(path: string): string {
-  const q = path.search(/[?#]/);
-  const bare = q === -1 ? path : path.slice(0, q);
-  const trimmed = bare.replace(/\/+$/, '');
+  const trimmed = stripQuery(path).replace(/\/+$/, '');
   return trimmed === '' ? '/' : trimmed;
 }
 

@@ -8,7 +8,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { DropLedger } from './drops.js';
-import { EXCLUDED_PATHS, normalizePath } from './sampler.js';
+import { isExcludedPath } from './sampler.js';
 
 const MAX_TRACKED = 1024;
 
@@ -51,8 +51,4 @@ export class HealthRouteGuard implements SpanProcessor {
   shutdown(): Promise<void> {
     return this._inner.shutdown();
   }
-}
-
-function isExcludedPath(path: unknown): boolean {
-  return typeof path === 'string' && EXCLUDED_PATHS.includes(normalizePath(path));
 }

@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { HttpClientError, ReportedError, reportedDetails, safeUrl } from '../src/errors.js';
+import { HttpClientError, ReportedError, reportedDetails } from '../src/errors.js';
+import { safeUrl } from '../src/privacy.js';
 import { EMAIL } from '../src/scrub.js';
 
 const REPORTED = Symbol.for('@org/sentry-register/reported-error');
