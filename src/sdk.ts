@@ -9,7 +9,6 @@
 import { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -25,7 +24,8 @@ import { createCrashHandling } from './crash.js';
 import { boundedHttpModule, DeliveryWatch, watchOtelErrors, watchTransport } from './delivery.js';
 import { DropLedger } from './drops.js';
 import { sentryRegisterIntegration } from './events.js';
-import { isolateRequests } from './isolation.js';
+import { GatedHttpInstrumentation } from './gate.js';
+import { eagerIsolation, isolateRequests, lazyIsolation } from './isolation.js';
 import { sentryOtlpExporter } from './exporter.js';
 import { registerEsmHooks } from './hooks.js';
 import { log } from './log.js';
@@ -149,7 +149,9 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     ],
   });
 
-  const unisolate = isolateRequests(Sentry.withIsolationScope);
+  const lazy = lazyIsolation(Sentry);
+  if (!lazy) log.debug("Sentry's scope store is not the one this preload knows; each request forks its scopes eagerly");
+  const unisolate = isolateRequests(lazy ?? eagerIsolation(Sentry));
 
   const propagator = new CompositePropagator({
     propagators: [
@@ -169,28 +171,30 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     // Outgoing calls outside any request (background jobs) get no span and no
     // trace headers: there is no trace to continue, and the called service then
     // makes its own sampling decision instead of inheriting an empty one.
-    new HttpInstrumentation({
-      requireParentforOutgoingSpans: true,
-      // Requests the sampler would drop are not instrumented at all: no span
-      // object, no context, no attributes. The same predicate decides both.
-      ignoreIncomingRequestHook: (request) => !isTraceableRequest(request.method, request.url),
-      requestHook: (span, request) => {
-        if (!servedFirstRequest) {
-          servedFirstRequest = true;
-          checkForeignInit();
-        }
-        if (request instanceof IncomingMessage && span.isRecording()) {
-          span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
-        }
+    // Requests the sampler would drop are not instrumented at all: no span
+    // object, no context, no attributes (gate.ts). The same predicate decides both.
+    new GatedHttpInstrumentation(
+      {
+        requireParentforOutgoingSpans: true,
+        requestHook: (span, request) => {
+          if (!servedFirstRequest) {
+            servedFirstRequest = true;
+            checkForeignInit();
+          }
+          if (request instanceof IncomingMessage && span.isRecording()) {
+            span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
+          }
+        },
+        applyCustomAttributesOnSpan: (span, request) => {
+          if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
+          const route = routeOf(request);
+          if (route === undefined) return;
+          span.setAttribute('http.route', route);
+          span.updateName(spanName(request.method ?? 'GET', route, request.url ?? '/'));
+        },
       },
-      applyCustomAttributesOnSpan: (span, request) => {
-        if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
-        const route = routeOf(request);
-        if (route === undefined) return;
-        span.setAttribute('http.route', route);
-        span.updateName(spanName(request.method ?? 'GET', route, request.url ?? '/'));
-      },
-    }),
+      isTraceableRequest,
+    ),
     new UndiciInstrumentation({ requireParentforSpans: true }),
   ];
   const sdk = new NodeSDK({

@@ -87,11 +87,16 @@ testFixtures([
     },
   },
   {
-    name: 'tags and breadcrumbs of one request never leak into another; GET errors carry method and URL',
+    name: 'tags and breadcrumbs of one request never leak into another, traced or not; GET errors carry method and URL',
     app: 'reported-app',
     formats: ['mjs'],
     traffic: async (proc, sink) => {
-      await Promise.all(Array.from({ length: 10 }, (_, n) => proc.request('POST', `/tagged/${n}`, JSON_BODY)));
+      // Even n are POSTs (traced), odd n GETs (the dropped fast path): both isolate.
+      await Promise.all(
+        Array.from({ length: 10 }, (_, n) =>
+          n % 2 ? proc.request('GET', `/tagged/${n}`) : proc.request('POST', `/tagged/${n}`, JSON_BODY),
+        ),
+      );
       assert.equal((await proc.request('GET', '/get-fail/7?secret=1')).status, 500);
       await sink.waitFor('11 events', (s) => s.events().length === 11);
     },
