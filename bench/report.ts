@@ -103,15 +103,30 @@ least 10 000 requests.
 
 ## Trade-offs made for these figures
 
-- **Requests the sampler drops are not instrumented at all.** \`ignoreIncomingRequestHook\` runs the sampler's own
-  predicate, so GETs and health routes get no span, no OTel context and no attributes. A trace that arrives on such a request
-  is therefore not carried on to the calls it makes.
+- **Requests the sampler drops skip OTel entirely** (\`src/gate.ts\`). OTel's http instrumentation still enters a
+  context and binds the request and response emitters for a request its \`ignoreIncomingRequestHook\` rejects; the gate
+  wraps OTel's wrapper and sends GETs and health routes straight past it. A trace that arrives on such a request is not
+  carried on to the calls it makes.
+- **POSTs that start a trace are sampled at the gate**, by the same \`LightspeedSampler\`, before OTel spends anything on
+  them. The gate draws the trace id; a kept request hands it to OTel's id generator, so OTel's own sampler decision (on the
+  same id) comes out the same. A dropped one runs in a bare unsampled span context: its outgoing calls still carry
+  \`traceparent …-00\` and \`sentry-trace …-0\`, and its errors still carry a trace id, but no span object, attributes or
+  emitter bindings are made. POSTs from a traced peer (\`traceparent\` or \`sentry-trace\`) go through OTel, which follows
+  the peer's decision.
 - **Sentry's Http integration is not used.** Its server side clones scopes twice, copies every header and keeps request
   sessions for each request, which a profile showed to cost more than half of the server's throughput. \`src/isolation.ts\`
   gives each request its own isolation scope (tags, user and breadcrumbs stay with it; events keep method, URL and transaction
-  name) at a fraction of the cost. Given up with it: breadcrumbs for outgoing \`http.request\` calls (\`fetch\` keeps them),
-  release-health request sessions, and the response status in the event's \`response\` context.
+  name). Given up with it: breadcrumbs for outgoing \`http.request\` calls (\`fetch\` keeps them), release-health request
+  sessions, and the response status in the event's \`response\` context.
+- **The isolation scope is forked lazily.** Each request enters Sentry's own AsyncLocalStorage with a placeholder; the first
+  read of its scopes (a tag, a breadcrumb, an error) runs \`Sentry.withIsolationScope\` from the request's parent context.
+  Most requests never touch Sentry and pay one AsyncLocalStorage entry instead of two scope clones and three random ids. The
+  store's shape is Sentry's private API, so it is probed at start; a mismatch falls back to forking eagerly.
 - **Outgoing calls outside any request get no span and no trace headers** (\`requireParentfor…\`).
+- **The OTel peer runs with OTel's ESM loader** (\`--experimental-loader=@opentelemetry/instrumentation/hook.mjs\`), as
+  OTel documents for ESM apps. Without it the http instrumentation never sees the app's \`import http\` and traces nothing,
+  which made earlier runs of this benchmark report it near bare speed. Every tracing variant must now deliver to the sink, or
+  the run fails.
 
 ## Where the rest of the time goes
 
@@ -120,8 +135,12 @@ least 10 000 requests.
   preload needs both. \`@sentry/node\`'s own setup pays the first one too, which is why 60% of its added time is out of
   reach while the preload imports \`@sentry/node\`.
 - **RSS** follows the same imports.
-- **Per request**, what remains is Node's async context tracking for two AsyncLocalStorage instances (Sentry's and OTel's),
-  one isolation-scope clone, and OTel's handling of the ignored request.
+- **A dropped request** pays one AsyncLocalStorage entry, and Node 20's async-hooks bookkeeping for every async resource
+  the request creates while any AsyncLocalStorage is in use. A hand-written preload doing nothing but one
+  \`AsyncLocalStorage.run\` per request measured 85–92% of bare on hello-world here: that is the floor for any per-request
+  isolation on Node 20.
+- **A sampled request** pays OTel's full server-span path (attributes, context, emitter bindings, span end) and its share
+  of the OTLP export (serialization and masking of span attributes).
 `;
 }
 

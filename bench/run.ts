@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { linkPackage } from '../test/integration/runner.js';
 import { startSink } from '../test/support/sink.js';
+import type { Sink } from '../test/support/sink.js';
 import { chartSvg } from './chart.js';
 import { markdownTable } from './report.js';
 
@@ -37,21 +38,30 @@ interface Variant {
   readonly name: string;
   readonly args: (sinkPort: number) => string[];
   readonly env: (sinkPort: number) => Record<string, string>;
+  /** It traces, so the sink must hear from it; one that does not would make its figures meaningless. */
+  readonly delivers: boolean;
 }
 
 const dsn = (port: number): string => `http://benchpublickey@127.0.0.1:${port}/1`;
 const VARIANTS: readonly Variant[] = [
-  { name: 'bare node', args: () => [], env: () => ({}) },
-  { name: 'ours, no DSN', args: () => ['--import', '@org/sentry-register'], env: () => ({}) },
-  { name: 'ours, DSN', args: () => ['--import', '@org/sentry-register'], env: (p) => ({ SENTRY_DSN: dsn(p) }) },
+  { name: 'bare node', args: () => [], env: () => ({}), delivers: false },
+  { name: 'ours, no DSN', args: () => ['--import', '@org/sentry-register'], env: () => ({}), delivers: false },
+  { name: 'ours, DSN', args: () => ['--import', '@org/sentry-register'], env: (p) => ({ SENTRY_DSN: dsn(p) }), delivers: true },
   {
     name: '@sentry/node default (tracesSampleRate 0.25)',
     args: () => ['--import', join(BENCH, 'peers', 'sentry-default.mjs')],
     env: (p) => ({ SENTRY_DSN: dsn(p) }),
+    delivers: true,
   },
   {
     name: 'OTel auto-instrumentations (parentbased_traceidratio 0.25)',
-    args: () => ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+    // OTel's documented ESM setup: without its loader hook the http
+    // instrumentation never sees an ESM app's `import http` and traces nothing.
+    args: () => [
+      '--experimental-loader=@opentelemetry/instrumentation/hook.mjs',
+      '--require',
+      '@opentelemetry/auto-instrumentations-node/register',
+    ],
     env: (p) => ({
       OTEL_SERVICE_NAME: 'bench',
       OTEL_TRACES_EXPORTER: 'otlp',
@@ -63,7 +73,10 @@ const VARIANTS: readonly Variant[] = [
       OTEL_LOGS_EXPORTER: 'none',
       // No cloud metadata probes: there is no network here.
       OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
+      // The same export cadence as ours.
+      OTEL_BSP_SCHEDULE_DELAY: '1000',
     }),
+    delivers: true,
   },
 ];
 
@@ -72,6 +85,8 @@ interface Sample {
   readonly rssMb: number;
   readonly requests: number;
   readonly routes: Record<Route, { readonly rps: number; readonly p99: number }>;
+  /** Requests the sink received while the variant ran. */
+  readonly deliveries: number;
 }
 
 const BODY = JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item-${i}`, tags: ['a', 'b'] })) }).padEnd(
@@ -115,8 +130,9 @@ async function load(port: number, route: Route, durationS: number): Promise<auto
   });
 }
 
-async function sample(variant: Variant, workload: Workload, sinkPort: number): Promise<Sample> {
-  const { child, port, startupMs } = await startVariant(variant, workload, sinkPort);
+async function sample(variant: Variant, workload: Workload, sink: Sink): Promise<Sample> {
+  const received = sink.requests.length;
+  const { child, port, startupMs } = await startVariant(variant, workload, sink.port);
   try {
     await load(port, 'POST /work', 0.5); // warm-up: JIT, connection pools, lazy setup
     const routes = {} as Record<Route, { rps: number; p99: number }>;
@@ -131,7 +147,7 @@ async function sample(variant: Variant, workload: Workload, sinkPort: number): P
       requests += (await autocannon({ url: `http://127.0.0.1:${port}/readiness`, connections: CONNECTIONS, amount: 10_000 - requests }))
         .requests.total;
     const rss = Number(await (await fetch(`http://127.0.0.1:${port}/__rss`)).text()) / 2 ** 20;
-    return { startupMs, rssMb: rss, requests, routes };
+    return { startupMs, rssMb: rss, requests, routes, deliveries: sink.requests.length - received };
   } finally {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -150,7 +166,9 @@ const begun = performance.now();
 for (let run = 0; run < RUNS; run++) {
   for (const workload of WORKLOADS) {
     for (const variant of VARIANTS) {
-      const s = await sample(variant, workload, sink.port);
+      const s = await sample(variant, workload, sink);
+      if (variant.delivers && s.deliveries === 0)
+        throw new Error(`${variant.name} sent nothing to the sink: it is not tracing, so its figures would mean nothing`);
       const key = `${workload}|${variant.name}`;
       samples.set(key, [...(samples.get(key) ?? []), s]);
       console.error(

@@ -7,8 +7,10 @@
  * gets no traces sample rate, so it never traces on its own.
  */
 import { IncomingMessage } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { isWrapped } from '@opentelemetry/instrumentation';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -24,7 +26,7 @@ import { createCrashHandling } from './crash.js';
 import { boundedHttpModule, DeliveryWatch, watchOtelErrors, watchTransport } from './delivery.js';
 import { DropLedger } from './drops.js';
 import { sentryRegisterIntegration } from './events.js';
-import { GatedHttpInstrumentation } from './gate.js';
+import { GatedHttpInstrumentation, HeadIds } from './gate.js';
 import { eagerIsolation, isolateRequests, lazyIsolation } from './isolation.js';
 import { sentryOtlpExporter } from './exporter.js';
 import { registerEsmHooks } from './hooks.js';
@@ -94,6 +96,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   if (preload && !process.env['OTEL_LOG_LEVEL']) watchOtelErrors(watch, log);
   const pipeline = createEventPipeline({ scrubKeys: config.scrubKeys, ignoreErrors: config.ignoreErrors, ledger });
   const sampler = new LightspeedSampler(config.tracesSampleRate);
+  const ids = new HeadIds();
   const exporter = new RedactingSpanExporter(options.spanExporter ?? sentryOtlpExporter(endpoint, caBundle?.ca));
   const processor = new HealthRouteGuard(
     preload
@@ -167,38 +170,39 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
 
   watchFrameworkRoutes();
   let servedFirstRequest = false;
-  const instrumentations = [
-    // Outgoing calls outside any request (background jobs) get no span and no
-    // trace headers: there is no trace to continue, and the called service then
-    // makes its own sampling decision instead of inheriting an empty one.
-    // Requests the sampler would drop are not instrumented at all: no span
-    // object, no context, no attributes (gate.ts). The same predicate decides both.
-    new GatedHttpInstrumentation(
-      {
-        requireParentforOutgoingSpans: true,
-        requestHook: (span, request) => {
-          if (!servedFirstRequest) {
-            servedFirstRequest = true;
-            checkForeignInit();
-          }
-          if (request instanceof IncomingMessage && span.isRecording()) {
-            span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
-          }
-        },
-        applyCustomAttributesOnSpan: (span, request) => {
-          if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
-          const route = routeOf(request);
-          if (route === undefined) return;
-          span.setAttribute('http.route', route);
-          span.updateName(spanName(request.method ?? 'GET', route, request.url ?? '/'));
-        },
+  const unpatches: Array<() => void> = [];
+  // Outgoing calls outside any request (background jobs) get no span and no
+  // trace headers: there is no trace to continue, and the called service then
+  // makes its own sampling decision instead of inheriting an empty one.
+  // Requests the sampler would drop are not instrumented at all: no span
+  // object, no context, no attributes (gate.ts). The same predicate decides both.
+  const http = new GatedHttpInstrumentation(
+    {
+      requireParentforOutgoingSpans: true,
+      requestHook: (span, request) => {
+        if (!servedFirstRequest) {
+          servedFirstRequest = true;
+          checkForeignInit();
+        }
+        if (request instanceof IncomingMessage && span.isRecording()) {
+          span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
+        }
       },
-      isTraceableRequest,
-    ),
-    new UndiciInstrumentation({ requireParentforSpans: true }),
-  ];
+      applyCustomAttributesOnSpan: (span, request) => {
+        if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
+        const route = routeOf(request);
+        if (route === undefined) return;
+        span.setAttribute('http.route', route);
+        span.updateName(spanName(request.method ?? 'GET', route, request.url ?? '/'));
+      },
+    },
+    isTraceableRequest,
+    { sampler, ids },
+  );
+  const instrumentations = [http, new UndiciInstrumentation({ requireParentforSpans: true })];
   const sdk = new NodeSDK({
     sampler,
+    idGenerator: ids,
     spanProcessors: [processor],
     textMapPropagator: propagator,
     instrumentations,
@@ -224,9 +228,16 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   if (!preload) {
     // In a test process the code under test may have imported node:http before
     // us; requiring it again lets the instrumentation patch the shared module.
+    // OTel's require hook patches a core module only the first time it sees it,
+    // so after an earlier initTestSentry() the patch is applied here by hand.
     const require = createRequire(import.meta.url);
-    require('node:http');
-    require('node:https');
+    for (const name of ['http', 'https'] as const) {
+      const mod = require(`node:${name}`) as { Server: typeof HttpServer };
+      if (isWrapped(mod.Server.prototype.emit)) continue;
+      const definition = http.getModuleDefinitions().find((d) => d.name === name);
+      definition?.patch?.(mod);
+      unpatches.push(() => definition?.unpatch?.(mod));
+    }
   }
 
   installBridge({
@@ -269,6 +280,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       await flush(SHUTDOWN_BUDGET_MS);
       await Promise.allSettled([sdk.shutdown(), Sentry.close(SHUTDOWN_BUDGET_MS)]);
       for (const instrumentation of instrumentations) instrumentation.disable();
+      for (const unpatch of unpatches) unpatch();
       unisolate();
     },
   };
