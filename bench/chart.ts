@@ -30,7 +30,7 @@ export function chartSvg(rows: readonly ChartRow[], routes: readonly string[], m
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="24" font-size="16" font-weight="bold">Throughput as a share of bare node (higher is better)</text>`,
-    `<text x="${left}" y="42" fill="#555">median of ${meta.runs} interleaved run(s), Node ${escape(meta.node)}, ${escape(meta.date.slice(0, 10))}</text>`,
+    `<text x="${left}" y="42" fill="#555">median of ${meta.runs} run(s) × rounds, per-round ratio to bare, Node ${escape(meta.node)}, ${escape(meta.date.slice(0, 10))}</text>`,
   ];
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
     out.push(

@@ -5,6 +5,7 @@ export interface Meta {
   readonly date: string;
   readonly node: string;
   readonly runs: number;
+  readonly rounds: number;
   readonly durationS: number;
   readonly connections: number;
   readonly elapsedS: number;
@@ -73,9 +74,9 @@ export function performanceDoc(all: readonly Row[], table: string, m: Meta): str
   ].join('\n');
   return `# Performance
 
-Measured with \`npm run bench\`, then \`npm run bench:publish\` (the full run: ${m.runs} interleaved runs, ${m.durationS} s per route, ${m.connections} connections,
+Measured with \`npm run bench\`, then \`npm run bench:publish\` (the full run: ${m.runs} runs; in each, every variant is started, then ${m.rounds} rounds load each route on every variant in turn for ${m.durationS} s, in a rotating order; ${m.connections} connections,
 autocannon in-process), ${m.date.slice(0, 10)}, Node ${m.node}, on this project's 2-core machine, in ${m.elapsedS} s.
-Every figure is relative to bare node measured in the same run; throughput is the median of the runs.
+Every throughput figure is the median, over all rounds, of a window's throughput over bare node's in the same round; startup and RSS are medians over the runs against bare node's.
 
 ![Throughput as a share of bare node](performance.svg)
 
