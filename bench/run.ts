@@ -20,8 +20,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { linkPackage } from '../test/integration/runner.js';
-import { startSink } from '../test/support/sink.js';
-import type { Sink } from '../test/support/sink.js';
+import { startSink } from '../src/sink.js';
+import type { Sink } from '../src/sink.js';
 import { chartSvg } from './chart.js';
 import { markdownTable } from './report.js';
 

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { commandFor, drive, FIXTURES, linkPackage, spawnFixture } from '../test/integration/runner.js';
-import { startSink } from '../test/support/sink.js';
+import { startSink } from '../src/sink.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

@@ -171,19 +171,81 @@ function readMatchers(warn: Warn, value: string | undefined): ErrorMatcher[] {
   return matchers;
 }
 
-/** The variables this reader understands. */
-export const VARIABLES: readonly string[] = [
-  'SENTRY_DSN',
-  'SENTRY_ENVIRONMENT',
-  'SENTRY_RELEASE',
-  'OTEL_SERVICE_NAME',
-  'SENTRY_CA_CERTS',
-  'SENTRY_TRACES_SAMPLE_RATE',
-  'SENTRY_DEBUG',
-  'SENTRY_REQUIRED',
-  'SENTRY_SCRUB_KEYS',
-  'SENTRY_IGNORE_ERRORS',
+/** A variable this reader understands, as the README's configuration table shows it. */
+export interface Variable {
+  readonly name: string;
+  /** Markdown. */
+  readonly default: string;
+  /** Markdown. */
+  readonly meaning: string;
+}
+
+/** The variables this reader understands; the README's table is generated from this list (`npm run docs:config`). */
+export const VARIABLE_DOCS: readonly Variable[] = [
+  {
+    name: 'SENTRY_DSN',
+    default: '(unset: off)',
+    meaning: "Your Sentry project's DSN. Setting it turns everything on. Never printed; logs show only the host.",
+  },
+  {
+    name: 'SENTRY_ENVIRONMENT',
+    default: '`development`',
+    meaning: 'Environment tag on every event and span (`deployment.environment.name`). Set it in production.',
+  },
+  {
+    name: 'SENTRY_RELEASE',
+    default: 'derived',
+    meaning:
+      'Full release name. Otherwise `<OTEL_SERVICE_NAME>@<version>`, the version read from the nearest `package.json` above the entry script (then the working directory). No version found: no release at all, and a line says so.',
+  },
+  {
+    name: 'OTEL_SERVICE_NAME',
+    default: '`lightspeed-stack`',
+    meaning: 'Service name, on spans (`service.name`) and in the derived release.',
+  },
+  {
+    name: 'SENTRY_TRACES_SAMPLE_RATE',
+    default: '`0.25`',
+    meaning: 'Share of eligible POST requests traced, from 0 to 1, decided on the trace id.',
+  },
+  {
+    name: 'SENTRY_CA_CERTS',
+    default: '(unset)',
+    meaning:
+      "Path to a PEM bundle for a Sentry behind a private CA. **Added to** Node's public roots, for both events and spans. TLS is never disabled.",
+  },
+  {
+    name: 'SENTRY_DEBUG',
+    default: '`false`',
+    meaning: "Verbose lines from the preload (stderr) and Sentry's debug logger (stdout), still without the DSN.",
+  },
+  {
+    name: 'SENTRY_REQUIRED',
+    default: '`false`',
+    meaning: 'Production guard: when `true`, a missing or invalid DSN (or a failed start) exits with code 1 before the app starts.',
+  },
+  {
+    name: 'SENTRY_SCRUB_KEYS',
+    default: '(none)',
+    meaning:
+      'Comma-separated extra keys whose values are replaced by `[FILTERED]` wherever they appear in an event (matched ignoring case, `-` and `_`).',
+  },
+  {
+    name: 'SENTRY_IGNORE_ERRORS',
+    default: '(none)',
+    meaning:
+      'Comma-separated extra noise: substrings (case-insensitive) or `/regex/flags` matched against `Name: message`. Matching errors are dropped and counted.',
+  },
 ];
+
+export const VARIABLES: readonly string[] = VARIABLE_DOCS.map((v) => v.name);
+
+/** The README's configuration table. */
+export function configTable(): string {
+  const lines = ['| Variable | Default | Meaning |', '| --- | --- | --- |'];
+  for (const v of VARIABLE_DOCS) lines.push(`| \`${v.name}\` | ${v.default} | ${v.meaning} |`);
+  return lines.join('\n');
+}
 
 // Read by Sentry's SDK or its CLI, not by us: set for a reason, so no warning.
 const OTHER_SENTRY_VARIABLES = new Set([

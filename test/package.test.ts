@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { httpRequest, linkPackage, ROOT } from './integration/runner.js';
-import { startSink } from './support/sink.js';
+import { startSink } from '../src/sink.js';
 
 const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

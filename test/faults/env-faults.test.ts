@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { spawnFixture } from '../integration/runner.js';
-import { PUBLIC_KEY, startSink } from '../support/sink.js';
-import type { Sink } from '../support/sink.js';
+import { PUBLIC_KEY, startSink } from '../../src/sink.js';
+import type { Sink } from '../../src/sink.js';
 import { figures, JSON_BODY, warningLines } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sentry-register-env-'));

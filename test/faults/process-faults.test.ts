@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { drive, spawnFixture } from '../integration/runner.js';
 import { testCerts } from '../support/certs.js';
-import { startSink } from '../support/sink.js';
+import { startSink } from '../../src/sink.js';
 import { figures, JSON_BODY, refusedDsn, SHUTDOWN_BOUND_MS, warningLines } from './support.js';
 
 // The bound is on the heap still in use after a full GC: what a backlog really retains. RSS is

@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Proc } from '../integration/runner.js';
-import { startSink } from '../support/sink.js';
-import type { Sink, SinkOptions } from '../support/sink.js';
+import { startSink } from '../../src/sink.js';
+import type { Sink, SinkOptions } from '../../src/sink.js';
 
 export const SHUTDOWN_BOUND_MS = 2200;
 export const JSON_BODY = { headers: { 'content-type': 'application/json' }, body: '{}' };

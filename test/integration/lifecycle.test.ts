@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { startSink } from '../support/sink.js';
+import { startSink } from '../../src/sink.js';
 import { commandFor, FIXTURES, linkPackage, testFixtures } from './runner.js';
 
 const JSON_BODY = { headers: { 'content-type': 'application/json' }, body: '{}' };

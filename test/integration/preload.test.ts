@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { testCerts } from '../support/certs.js';
-import { PUBLIC_KEY } from '../support/sink.js';
-import type { Sink } from '../support/sink.js';
+import { PUBLIC_KEY } from '../../src/sink.js';
+import type { Sink } from '../../src/sink.js';
 import { drive, testFixtures } from './runner.js';
 import type { Proc } from './runner.js';
 

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import { startSink } from '../support/sink.js';
-import type { Sink } from '../support/sink.js';
+import { startSink } from '../../src/sink.js';
+import type { Sink } from '../../src/sink.js';
 import { testFixtures } from './runner.js';
 import type { Fixture } from './runner.js';
 

@@ -13,8 +13,8 @@ import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { startSink } from '../support/sink.js';
-import type { Sink, SinkOptions } from '../support/sink.js';
+import { startSink } from '../../src/sink.js';
+import type { Sink, SinkOptions } from '../../src/sink.js';
 
 /** The repo root (this file runs from dist/test/integration). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
