@@ -55,9 +55,11 @@ for (const fault of ['up', 'up again', 'down', 'hanging', 'slow', '429', '500'] 
       const exit = await proc.exited;
       const warnings = warningLines(proc.stderr());
       if (fault === 'up') baselineP99 = p99;
-      // 20%, with a 2 ms floor: two healthy runs here differ by up to ~1.5 ms at p99 ('up again'
-      // reports it), while a blocked request path would cost hundreds of ms.
-      const bound = Math.max(baselineP99 * 1.2, baselineP99 + 2);
+      // Not a performance goal (those live in bench/): a request path that waited on the sink
+      // would cost the fault's own delay (5 s slow, 10 s hanging, a connect timeout when down).
+      // Twice the baseline plus 25 ms stays far below that and above this VM's drift, which
+      // moved healthy p99s by 20-35% when other work shared the 2 cores.
+      const bound = baselineP99 * 2 + 25;
       figures.push({
         scenario: `sink ${fault}: ${MEASURED} requests (¾ sampled POSTs, ¼ errors), then SIGTERM`,
         bound:
