@@ -28,6 +28,15 @@ export interface Release {
 
 export type ReadText = (path: string) => string | undefined;
 
+/** Why there is no release when none was found; the preload's startup line and the doctor say the same. */
+export const NO_RELEASE_REASON =
+  'no version found in a package.json above the entry script or in the working directory; set SENTRY_RELEASE to tag events';
+
+/** The warning for a derived release Sentry would reject (`Release.problem`). */
+export function releaseWarning(problem: string): string {
+  return `the derived release ${problem}; sending no release (set SENTRY_RELEASE or change OTEL_SERVICE_NAME)`;
+}
+
 const readText: ReadText = (path) => {
   try {
     return readFileSync(path, 'utf8');

@@ -35,7 +35,7 @@ import { spanName } from './naming.js';
 import { DATA_COLLECTION, RedactingSpanExporter } from './privacy.js';
 import { createEventPipeline } from './pipeline.js';
 import { SentryTracePropagator } from './propagation.js';
-import { resolveRelease } from './release.js';
+import { NO_RELEASE_REASON, releaseWarning, resolveRelease } from './release.js';
 import { routeOf, watchFrameworkRoutes } from './routes.js';
 import { isTraceableRequest, LightspeedSampler } from './sampler.js';
 import { HealthRouteGuard } from './spanfilter.js';
@@ -76,11 +76,9 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     cwd: process.cwd(),
   });
   if (problem !== undefined) {
-    log.warn(`the derived release ${problem}; sending no release (set SENTRY_RELEASE or change OTEL_SERVICE_NAME)`);
+    log.warn(releaseWarning(problem));
   } else if (release === undefined && preload) {
-    log.info(
-      'no release: no version found in a package.json above the entry script or in the working directory; set SENTRY_RELEASE to tag events',
-    );
+    log.info(`no release: ${NO_RELEASE_REASON}`);
   }
   const caBundle = loadCaBundle(config.caCertsPath, log);
 

@@ -4,9 +4,9 @@
  * dependency tree holds exactly one copy of @opentelemetry/api.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { httpRequest, linkPackage, ROOT } from './integration/runner.js';
@@ -18,7 +18,7 @@ const npm = (args: string[], cwd: string): string =>
 test('the packed tarball ships the built preload and nothing of the tests', () => {
   const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json'], ROOT)) as Array<{ files: Array<{ path: string }> }>;
   const files = (pack?.files ?? []).map((f) => f.path);
-  for (const needed of ['package.json', 'README.md', 'dist/register.js', 'dist/src/sdk.js', 'dist/src/config.js']) {
+  for (const needed of ['package.json', 'README.md', 'dist/register.js', 'dist/src/sdk.js', 'dist/src/config.js', 'dist/src/cli.js']) {
     assert.ok(files.includes(needed), `${needed} missing from the tarball`);
   }
   assert.deepEqual(
@@ -27,7 +27,20 @@ test('the packed tarball ships the built preload and nothing of the tests', () =
   );
 });
 
-test('installed from the tarball, `--import @org/sentry-register` traces a POST', async () => {
+test('the bin: `sentry-register` is a shipped file that starts with a node shebang', () => {
+  const { bin } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  // One entry, named as the package without its scope: what `npx @org/sentry-register` runs.
+  assert.deepEqual(Object.keys(bin ?? {}), ['sentry-register']);
+  const file = bin?.['sentry-register'] ?? '';
+  const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json'], ROOT)) as Array<{ files: Array<{ path: string }> }>;
+  assert.ok(
+    (pack?.files ?? []).some((f) => f.path === file),
+    `${file} missing from the tarball`,
+  );
+  assert.match(readFileSync(join(ROOT, file), 'utf8'), /^#!\/usr\/bin\/env node\n/);
+});
+
+test('installed from the tarball, `--import @org/sentry-register` traces a POST and `npx @org/sentry-register doctor` passes', async () => {
   // Inside the repo, so the tarball's dependencies resolve from the repo's node_modules, as after `npm install`.
   const app = join(ROOT, 'dist', 'installed');
   const home = join(app, 'node_modules', '@org', 'sentry-register');
@@ -62,6 +75,17 @@ test('installed from the tarball, `--import @org/sentry-register` traces a POST'
       sink.spans.map((s) => s.name),
       ['POST /orders/:id'],
     );
+
+    // npm install links each bin into node_modules/.bin and makes it executable; npx runs it from there.
+    const bin = join(app, 'node_modules', '.bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(join('..', '@org', 'sentry-register', 'dist', 'src', 'cli.js'), join(bin, 'sentry-register'));
+    chmodSync(join(home, 'dist', 'src', 'cli.js'), 0o755);
+    const doctor = spawnSync('npx', ['--offline', '@org/sentry-register', 'doctor', '--json'], { cwd: app, env, encoding: 'utf8' });
+    assert.equal(doctor.status, 0, `${doctor.stdout}\n${doctor.stderr}`);
+    const report = JSON.parse(doctor.stdout) as { ok: boolean; config: { release: { value: string } } };
+    assert.equal(report.ok, true);
+    assert.equal(report.config.release.value, 'lightspeed-stack@3.1.4');
   } finally {
     await sink.close();
   }
