@@ -18,8 +18,8 @@ import type { Check, Report } from '../src/doctor.js';
 import { answerCheck } from '../src/explain.js';
 import { formatReport } from '../src/report.js';
 import { testCerts } from './support/certs.js';
-import { PROJECT_ID, PUBLIC_KEY, startSink } from './support/sink.js';
-import type { Sink } from './support/sink.js';
+import { PROJECT_ID, PUBLIC_KEY, startSink } from '../src/sink.js';
+import type { Sink } from '../src/sink.js';
 
 /** The repo root (this file runs from dist/test). */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
