@@ -86,7 +86,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   const before = snapshotListeners();
   // Test runners have module loaders of their own (Jest refuses module.register);
   // the testing mode patches node:http by requiring it again instead (below).
-  const waitForHooks = preload ? registerEsmHooks() : () => Promise.resolve();
+  const waitForHooks = preload ? await registerEsmHooks() : () => Promise.resolve();
 
   const ledger = new DropLedger(log);
   const watch = new DeliveryWatch(log);

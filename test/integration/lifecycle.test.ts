@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { delimiter, dirname } from 'node:path';
 import { test } from 'node:test';
 import { startSink } from '../../src/sink.js';
 import { commandFor, FIXTURES, linkPackage, testFixtures } from './runner.js';
@@ -143,6 +144,9 @@ test('under `npm run` with NODE_OPTIONS, npm itself is skipped and only the app 
   const sink = await startSink();
   try {
     const { env, shown } = commandFor('-', 'node_options', { SENTRY_DSN: sink.dsn });
+    // npm and the script's `node` come from PATH: put this test's Node first, so
+    // that under `npm run test:matrix` the job runs on the Node being tested.
+    env['PATH'] = [dirname(process.execPath), env['PATH']].filter(Boolean).join(delimiter);
     const child = spawn('npm', ['run', '--silent', 'job'], { cwd: FIXTURES, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

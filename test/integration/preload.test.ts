@@ -3,6 +3,9 @@
  * privacy, the SIGTERM flush, and staying out of the way without a DSN.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { testCerts } from '../support/certs.js';
 import { PUBLIC_KEY } from '../../src/sink.js';
 import type { Sink } from '../../src/sink.js';
@@ -11,6 +14,8 @@ import type { Proc } from './runner.js';
 
 const JSON_BODY = { headers: { 'content-type': 'application/json' }, body: '{"hello":"world"}' };
 const SERVER = 2; // OTLP SpanKind SERVER
+/** Where Node writes the warnings of the deprecation fixture (one at a time: a file's tests run in sequence). */
+const WARNINGS_FILE = join(tmpdir(), `sentry-register-warnings-${process.pid}.txt`);
 
 const serverSpans = (sink: Sink) => sink.spans.filter((s) => s.kind === SERVER);
 
@@ -225,6 +230,31 @@ testFixtures([
         /Sentry initialized \(environment=production, release=checkout@9\.9\.9, traces_sample_rate=0\.25, host=127\.0\.0\.1:\d+\)/,
       );
       assert.ok(!proc.stderr().includes(PUBLIC_KEY), 'the DSN key was printed');
+    },
+  },
+  {
+    // Node 26 deprecates module.register at runtime (DEP0205). Node's own printing of a
+    // warning emitted while the SDK starts is not reliable here (it went missing in our
+    // runs), so the warnings are also redirected to a file, where every one of them lands.
+    name: 'the preload prints no deprecation warning (DEP0205: module.register)',
+    app: 'http-app',
+    env: { NODE_OPTIONS: `--redirect-warnings=${WARNINGS_FILE}` },
+    traffic: async (proc) => {
+      await proc.request('POST', '/chat/1', JSON_BODY);
+    },
+    expect: async (_sink, proc) => {
+      assert.equal((await sigterm(proc)).code, 143);
+      let redirected = '';
+      try {
+        redirected = readFileSync(WARNINGS_FILE, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      } finally {
+        rmSync(WARNINGS_FILE, { force: true });
+      }
+      for (const line of `${proc.stderr()}\n${redirected}`.split('\n')) {
+        assert.ok(!/DeprecationWarning|\bDEP0/.test(line), `a deprecation warning on Node ${process.version}: ${line}`);
+      }
     },
   },
 ]);
