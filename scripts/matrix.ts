@@ -243,7 +243,7 @@ function markdown(results: readonly Result[], date: string): string {
 const NOTES = `## Notes
 
 - **Node 26 and \`module.register\` (DEP0205).** Node 26 deprecates \`module.register()\` at runtime
-  (nodejs/node#62401). Where import-in-the-middle's \`supportsSyncHooks()\` is true (Node >= 22.22.3, >= 24.11.1,
+  (nodejs/node#62401). Where import-in-the-middle's \`supportsSyncHooks()\` is true (Node 22.22.3 or later, 24.11.1 or later,
   >= 26) the preload runs its ESM loader in-thread through \`module.registerHooks()\`
   (\`import-in-the-middle/register-hooks.mjs\`); on Node 20 it keeps \`module.register()\`. The test "the preload
   prints no deprecation warning" fails on any deprecation warning, read from stderr and from
