@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withConfigTable } from '../src/readme.js';
+import { withConfigTable } from './readme.js';
 
 const readme = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md');
 writeFileSync(readme, withConfigTable(readFileSync(readme, 'utf8')));

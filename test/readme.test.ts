@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readConfig, VARIABLE_DOCS } from '../src/config.js';
-import { withConfigTable } from '../src/readme.js';
+import { withConfigTable } from '../scripts/readme.js';
 
 const README = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md'), 'utf8');
 const normalize = (s: string): string => s.replace(/ *\| */g, '|').replace(/-{3,}/g, '---');
