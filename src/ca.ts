@@ -15,19 +15,19 @@ export interface CaBundle {
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-export function loadCaBundle(path: string | undefined, log: Pick<Logger, 'warn'>): CaBundle | undefined {
+export function loadCaBundle(path: string | undefined, log: Pick<Logger, 'warn'>, variable = 'SENTRY_CA_CERTS'): CaBundle | undefined {
   if (path === undefined) return undefined;
   let text: string;
   try {
     if (!statSync(path).isFile()) throw new Error('not a file');
     text = readFileSync(path, 'utf8');
   } catch {
-    log.warn(`CA cert file specified by SENTRY_CA_CERTS not found at ${path}; proceeding without custom CA certs`);
+    log.warn(`CA cert file specified by ${variable} not found at ${path}; proceeding without custom CA certs`);
     return undefined;
   }
   const certs = text.match(PEM_CERT) ?? [];
   if (certs.length === 0) {
-    log.warn(`SENTRY_CA_CERTS file at ${path} holds no PEM certificate; proceeding without custom CA certs`);
+    log.warn(`${variable} file at ${path} holds no PEM certificate; proceeding without custom CA certs`);
     return undefined;
   }
   return { ca: [...rootCertificates, ...certs], count: certs.length, path };

@@ -8,6 +8,8 @@
 import { log } from './log.js';
 import { parseMatchers } from './noise.js';
 import type { ErrorMatcher } from './noise.js';
+import { readCollector, readResourceAttributes } from './otel-env.js';
+import type { CollectorConfig } from './otel-env.js';
 
 export const DEFAULT_ENVIRONMENT = 'development';
 export const DEFAULT_SERVICE_NAME = 'lightspeed-stack';
@@ -38,6 +40,12 @@ export interface Config {
   readonly scrubKeys: readonly string[];
   /** Extra noise (`SENTRY_IGNORE_ERRORS`): substrings or regexes of `Name: message`. */
   readonly ignoreErrors: readonly ErrorMatcher[];
+  /** False when `OTEL_SDK_DISABLED` is true: no OTel at all, errors still captured. */
+  readonly tracing: boolean;
+  /** A second trace backend (`OTEL_EXPORTER_OTLP_*`), in addition to Sentry. */
+  readonly collector: CollectorConfig | undefined;
+  /** Extra resource attributes (`OTEL_RESOURCE_ATTRIBUTES`, `K8S_*`). */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -77,6 +85,9 @@ export function readConfig(env: Env, warn: Warn = log.warn): Readonly<Config> {
     required: readBoolean(warn, 'SENTRY_REQUIRED', get('SENTRY_REQUIRED'), false),
     scrubKeys: Object.freeze(readList(get('SENTRY_SCRUB_KEYS'))),
     ignoreErrors: Object.freeze(readMatchers(warn, get('SENTRY_IGNORE_ERRORS'))),
+    tracing: !readBoolean(warn, 'OTEL_SDK_DISABLED', get('OTEL_SDK_DISABLED'), false),
+    collector: readCollector(get, warn),
+    resourceAttributes: Object.freeze(readResourceAttributes(get, warn)),
   });
 }
 
@@ -235,6 +246,64 @@ export const VARIABLE_DOCS: readonly Variable[] = [
     default: '(none)',
     meaning:
       'Comma-separated extra noise: substrings (case-insensitive) or `/regex/flags` matched against `Name: message`. Matching errors are dropped and counted.',
+  },
+  {
+    name: 'OTEL_SDK_DISABLED',
+    default: '`false`',
+    meaning:
+      'When `true`: no tracing at all (no OTel SDK, no spans, no trace headers). Errors are still captured and isolated per request.',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    default: '(unset: Sentry only)',
+    meaning:
+      'Base URL of a second trace backend (OTel Collector, Jaeger, Tempo) over OTLP/HTTP, e.g. `http://otel-collector:4318`; `/v1/traces` is appended. It gets the same sampled, redacted spans as Sentry. Unset: nothing dials it.',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    default: '(unset)',
+    meaning: 'Full traces URL of the second backend, used as is; wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_HEADERS',
+    default: '(none)',
+    meaning:
+      '`key=value,...` (percent-encoded values) sent to the second backend only, never to Sentry; `OTEL_EXPORTER_OTLP_TRACES_HEADERS` adds to and overrides it. Values are never printed.',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    default: '`http/protobuf`',
+    meaning:
+      '`http/protobuf` or `http/json` (or `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`). `grpc` is not supported: a warning, then `http/protobuf`.',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_TIMEOUT',
+    default: '`1800`',
+    meaning:
+      'Milliseconds per export to the second backend, retries included (or `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`). The default is the shutdown budget, so a backend that is down never keeps a finished process alive.',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_COMPRESSION',
+    default: '`none`',
+    meaning: '`gzip` or `none` (or `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`).',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_CERTIFICATE',
+    default: '(unset)',
+    meaning:
+      "PEM file of CAs for an HTTPS backend, added to Node's roots. `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `OTEL_EXPORTER_OTLP_CLIENT_KEY` give a client certificate (mutual TLS); `TRACES_` variants win.",
+  },
+  {
+    name: 'OTEL_RESOURCE_ATTRIBUTES',
+    default: '(none)',
+    meaning:
+      '`key=value,...` resource attributes on every span. `service.name`, `service.version` and `deployment.environment.name` always come from the settings above, so Sentry and the collector agree.',
+  },
+  {
+    name: 'K8S_POD_NAME',
+    default: '(unset)',
+    meaning:
+      'With `K8S_POD_UID`, `K8S_NAMESPACE_NAME`, `K8S_NODE_NAME` and `K8S_CONTAINER_NAME`: `k8s.*` resource attributes, from the downward API ([docs/deploy.md](docs/deploy.md)). No cloud metadata is probed.',
   },
 ];
 

@@ -109,7 +109,12 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
       );
       return;
     }
-    watch.report('spans could not be sent to Sentry', message.split('\n')[0]?.slice(0, 200) ?? 'export failed');
+    const detail = exportFailure(message);
+    if (detail.startsWith(`${COLLECTOR_LABEL}: `)) {
+      watch.report(SPANS_TO_COLLECTOR_FAILED, detail.slice(COLLECTOR_LABEL.length + 2));
+    } else {
+      watch.report(SPANS_TO_SENTRY_FAILED, detail);
+    }
   };
   diag.setLogger(
     {
@@ -127,6 +132,29 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
     },
     { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true },
   );
+}
+
+/** Prefixes the second backend's export failures (exporter.ts), so they are not reported as Sentry's. */
+export const COLLECTOR_LABEL = 'OTLP collector';
+/** The warning kinds for failed span exports, one per backend (one warning per kind per minute). */
+export const SPANS_TO_SENTRY_FAILED = 'spans could not be sent to Sentry';
+export const SPANS_TO_COLLECTOR_FAILED = 'spans could not be sent to the OTLP collector';
+
+/**
+ * One short line from what OTel's error handler logs: a string, or (core 2.12
+ * `loggingErrorHandler`) the error flattened to JSON, stack and all.
+ */
+function exportFailure(message: string): string {
+  let text = message;
+  try {
+    const flat = JSON.parse(message) as { message?: unknown; code?: unknown };
+    if (typeof flat.message === 'string' && flat.message) {
+      text = typeof flat.code === 'string' && !flat.message.includes(flat.code) ? `${flat.code}: ${flat.message}` : flat.message;
+    }
+  } catch {
+    // Not JSON: a plain message.
+  }
+  return (text.split('\n')[0] ?? '').slice(0, 200) || 'export failed';
 }
 
 /** One line about an error, whatever shape it arrives in (OTel's diag passes plain objects). */

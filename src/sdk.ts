@@ -23,12 +23,19 @@ import { installBridge } from './bridge.js';
 import { loadCaBundle } from './ca.js';
 import type { Config, Dsn } from './config.js';
 import { createCrashHandling } from './crash.js';
-import { boundedHttpModule, DeliveryWatch, watchOtelErrors, watchTransport } from './delivery.js';
+import {
+  boundedHttpModule,
+  DeliveryWatch,
+  SPANS_TO_COLLECTOR_FAILED,
+  SPANS_TO_SENTRY_FAILED,
+  watchOtelErrors,
+  watchTransport,
+} from './delivery.js';
 import { DropLedger } from './drops.js';
 import { sentryRegisterIntegration } from './events.js';
 import { GatedHttpInstrumentation, HeadIds } from './gate.js';
 import { eagerIsolation, isolateRequests, lazyIsolation } from './isolation.js';
-import { sentryOtlpExporter } from './exporter.js';
+import { collectorExporter, sentryOtlpExporter } from './exporter.js';
 import { registerEsmHooks } from './hooks.js';
 import { log } from './log.js';
 import { spanName } from './naming.js';
@@ -86,36 +93,52 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   const before = snapshotListeners();
   // Test runners have module loaders of their own (Jest refuses module.register);
   // the testing mode patches node:http by requiring it again instead (below).
-  const waitForHooks = preload ? await registerEsmHooks() : () => Promise.resolve();
+  // OTEL_SDK_DISABLED: no instrumentation, so no hooks either.
+  const waitForHooks = preload && config.tracing ? await registerEsmHooks() : () => Promise.resolve();
 
   const ledger = new DropLedger(log);
   const watch = new DeliveryWatch(log);
   // OTEL_LOG_LEVEL means the user wants OTel's own console logger instead.
   if (preload && !process.env['OTEL_LOG_LEVEL']) watchOtelErrors(watch, log);
   const pipeline = createEventPipeline({ scrubKeys: config.scrubKeys, ignoreErrors: config.ignoreErrors, ledger });
-  const sampler = new LightspeedSampler(config.tracesSampleRate);
+  const sampler = new LightspeedSampler(config.tracing ? config.tracesSampleRate : 0);
   const ids = new HeadIds();
-  const exporter = new RedactingSpanExporter(options.spanExporter ?? sentryOtlpExporter(endpoint, caBundle?.ca));
-  const processor = new HealthRouteGuard(
-    preload
-      ? // Bounded queue: a Sentry outage must cost at most this many spans of memory.
-        // The export timeout is a referenced timer (sdk-trace 2.12): while an export hangs it
-        // holds the process open, so it gets the shutdown budget. A slow export still finishes
-        // in the background; the processor just stops waiting for it.
-        new BatchSpanProcessor(exporter, {
-          maxQueueSize: 2048,
-          maxExportBatchSize: 512,
-          scheduledDelayMillis: 1000,
-          exportTimeoutMillis: SHUTDOWN_BUDGET_MS,
-        })
-      : new SimpleSpanProcessor(exporter),
-    ledger,
-  );
+  // One processor per backend, each with its own queue, so a slow collector never holds Sentry's spans back.
+  const exporters = config.tracing
+    ? [
+        options.spanExporter ??
+          sentryOtlpExporter(endpoint, SHUTDOWN_BUDGET_MS, caBundle?.ca, (detail) => watch.report(SPANS_TO_SENTRY_FAILED, detail)),
+        ...(config.collector
+          ? [collectorExporter(config.collector, SHUTDOWN_BUDGET_MS, log, (detail) => watch.report(SPANS_TO_COLLECTOR_FAILED, detail))]
+          : []),
+      ]
+    : [];
+  const processor = exporters.length
+    ? new HealthRouteGuard(
+        exporters.map((e) => {
+          const exporter = new RedactingSpanExporter(e);
+          return preload
+            ? // Bounded queue: a backend outage must cost at most this many spans of memory.
+              // The export timeout is a referenced timer (sdk-trace 2.12): while an export hangs it
+              // holds the process open, so it gets the shutdown budget. A slow export still finishes
+              // in the background; the processor just stops waiting for it.
+              new BatchSpanProcessor(exporter, {
+                maxQueueSize: 2048,
+                maxExportBatchSize: 512,
+                scheduledDelayMillis: 1000,
+                exportTimeoutMillis: SHUTDOWN_BUDGET_MS,
+              })
+            : new SimpleSpanProcessor(exporter);
+        }),
+        ledger,
+      )
+    : undefined;
 
   let checkForeignInit = (): void => undefined;
+  // Every backend and Sentry's events flush at once, within one budget.
   const flush: Flush = (budgetMs) => {
     checkForeignInit();
-    return boundedFlush([() => processor.forceFlush(), () => Sentry.flush(budgetMs)], budgetMs);
+    return boundedFlush([...(processor ? [() => processor.forceFlush()] : []), () => Sentry.flush(budgetMs)], budgetMs);
   };
 
   let ownListeners = new Set<Listener>();
@@ -154,89 +177,10 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   if (!lazy) log.debug("Sentry's scope store is not the one this preload knows; each request forks its scopes eagerly");
   const unisolate = isolateRequests(lazy ?? eagerIsolation(Sentry));
 
-  const propagator = new CompositePropagator({
-    propagators: [
-      new W3CTraceContextPropagator(),
-      new SentryTracePropagator({
-        public_key: dsn.publicKey,
-        environment: config.environment,
-        ...(release ? { release } : {}),
-        sample_rate: String(sampler.ratio),
-      }),
-    ],
-  });
-
-  watchFrameworkRoutes();
-  let servedFirstRequest = false;
-  const unpatches: Array<() => void> = [];
-  // Outgoing calls outside any request (background jobs) get no span and no
-  // trace headers: there is no trace to continue, and the called service then
-  // makes its own sampling decision instead of inheriting an empty one.
-  // Requests the sampler would drop are not instrumented at all: no span
-  // object, no context, no attributes (gate.ts). The same predicate decides both.
-  const http = new GatedHttpInstrumentation(
-    {
-      requireParentforOutgoingSpans: true,
-      requestHook: (span, request) => {
-        if (!servedFirstRequest) {
-          servedFirstRequest = true;
-          checkForeignInit();
-        }
-        if (request instanceof IncomingMessage && span.isRecording()) {
-          span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
-        }
-      },
-      applyCustomAttributesOnSpan: (span, request) => {
-        if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
-        const route = routeOf(request);
-        if (route === undefined) return;
-        span.setAttribute('http.route', route);
-        span.updateName(spanName(request.method ?? 'GET', route, request.url ?? '/'));
-      },
-    },
-    isTraceableRequest,
-    { sampler, ids },
-  );
-  const instrumentations = [http, new UndiciInstrumentation({ requireParentforSpans: true })];
-  const sdk = new NodeSDK({
-    sampler,
-    idGenerator: ids,
-    spanProcessors: [processor],
-    textMapPropagator: propagator,
-    instrumentations,
-    // Only what describes the service: no host id, no process owner, no command line.
-    autoDetectResources: false,
-    resource: defaultResource().merge(
-      resourceFromAttributes({
-        'service.name': config.serviceName,
-        ...(version ? { 'service.version': version } : {}),
-        'deployment.environment.name': config.environment,
-        'process.runtime.name': 'nodejs',
-        'process.runtime.version': process.versions.node,
-        'process.runtime.description': 'Node.js',
-      }),
-    ),
-    // Tracing only: without these NodeSDK builds OTLP metric and log exporters
-    // from env defaults, which dial localhost:4318.
-    metricReaders: [],
-    logRecordProcessors: [],
-  });
-  sdk.start();
+  const tracing = processor
+    ? startTracing({ config, dsn, release, version, sampler, ids, processor, preload, onFirstRequest: () => checkForeignInit() })
+    : undefined;
   await waitForHooks();
-  if (!preload) {
-    // In a test process the code under test may have imported node:http before
-    // us; requiring it again lets the instrumentation patch the shared module.
-    // OTel's require hook patches a core module only the first time it sees it,
-    // so after an earlier initTestSentry() the patch is applied here by hand.
-    const require = createRequire(import.meta.url);
-    for (const name of ['http', 'https'] as const) {
-      const mod = require(`node:${name}`) as { Server: typeof HttpServer };
-      if (isWrapped(mod.Server.prototype.emit)) continue;
-      const definition = http.getModuleDefinitions().find((d) => d.name === name);
-      definition?.patch?.(mod);
-      unpatches.push(() => definition?.unpatch?.(mod));
-    }
-  }
 
   installBridge({
     captureException: Sentry.captureException,
@@ -264,6 +208,10 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       `Sentry initialized (environment=${config.environment}, release=${release ?? 'none'}, ` +
         `traces_sample_rate=${sampler.ratio}, host=${dsn.host})`,
     );
+    if (!config.tracing) log.info('OTEL_SDK_DISABLED is true: tracing is off; errors are still captured');
+    else if (config.collector) {
+      log.info(`spans also go to the OTLP collector at ${config.collector.host} (${config.collector.protocol})`);
+    }
     log.debug(
       `release from ${source}; sampler ${sampler.toString()}; CA bundle ${caBundle ? `${caBundle.count} certificate(s) from ${caBundle.path}` : 'not set'}`,
     );
@@ -276,10 +224,118 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       installBridge(undefined);
       for (const [event, l] of added) process.removeListener(event, l);
       await flush(SHUTDOWN_BUDGET_MS);
-      await Promise.allSettled([sdk.shutdown(), Sentry.close(SHUTDOWN_BUDGET_MS)]);
+      await Promise.allSettled([tracing?.close(), Sentry.close(SHUTDOWN_BUDGET_MS)]);
+      unisolate();
+    },
+  };
+}
+
+interface TracingParts {
+  readonly config: Config;
+  readonly dsn: Dsn;
+  readonly release: string | undefined;
+  readonly version: string | undefined;
+  readonly sampler: LightspeedSampler;
+  readonly ids: HeadIds;
+  readonly processor: HealthRouteGuard;
+  readonly preload: boolean;
+  readonly onFirstRequest: () => void;
+}
+
+/**
+ * OTel's NodeSDK with our sampler, propagators, gated http instrumentation
+ * and the processors. Not started at all under `OTEL_SDK_DISABLED`.
+ */
+function startTracing(parts: TracingParts): { close(): Promise<void> } {
+  const { config, dsn, release, version, sampler, ids, processor, preload, onFirstRequest } = parts;
+  const propagator = new CompositePropagator({
+    propagators: [
+      new W3CTraceContextPropagator(),
+      new SentryTracePropagator({
+        public_key: dsn.publicKey,
+        environment: config.environment,
+        ...(release ? { release } : {}),
+        sample_rate: String(sampler.ratio),
+      }),
+    ],
+  });
+
+  watchFrameworkRoutes();
+  let servedFirstRequest = false;
+  const unpatches: Array<() => void> = [];
+  // Outgoing calls outside any request (background jobs) get no span and no
+  // trace headers: there is no trace to continue, and the called service then
+  // makes its own sampling decision instead of inheriting an empty one.
+  // Requests the sampler would drop are not instrumented at all: no span
+  // object, no context, no attributes (gate.ts). The same predicate decides both.
+  const http = new GatedHttpInstrumentation(
+    {
+      requireParentforOutgoingSpans: true,
+      requestHook: (span, request) => {
+        if (!servedFirstRequest) {
+          servedFirstRequest = true;
+          onFirstRequest();
+        }
+        if (request instanceof IncomingMessage && span.isRecording()) {
+          span.updateName(spanName(request.method ?? 'GET', undefined, request.url ?? '/'));
+        }
+      },
+      applyCustomAttributesOnSpan: (span, request) => {
+        if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
+        const route = routeOf(request);
+        if (route === undefined) return;
+        span.setAttribute('http.route', route);
+        span.updateName(spanName(request.method ?? 'GET', route, request.url ?? '/'));
+      },
+    },
+    isTraceableRequest,
+    { sampler, ids },
+  );
+  const instrumentations = [http, new UndiciInstrumentation({ requireParentforSpans: true })];
+  const sdk = new NodeSDK({
+    sampler,
+    idGenerator: ids,
+    spanProcessors: [processor],
+    textMapPropagator: propagator,
+    instrumentations,
+    // Only what describes the service: no host id, no process owner, no command line.
+    autoDetectResources: false,
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        ...config.resourceAttributes,
+        'service.name': config.serviceName,
+        ...(version ? { 'service.version': version } : {}),
+        'deployment.environment.name': config.environment,
+        'process.runtime.name': 'nodejs',
+        'process.runtime.version': process.versions.node,
+        'process.runtime.description': 'Node.js',
+      }),
+    ),
+    // Tracing only: without these NodeSDK builds OTLP metric and log exporters
+    // from env defaults, which dial localhost:4318.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  if (!preload) {
+    // In a test process the code under test may have imported node:http before
+    // us; requiring it again lets the instrumentation patch the shared module.
+    // OTel's require hook patches a core module only the first time it sees it,
+    // so after an earlier initTestSentry() the patch is applied here by hand.
+    const require = createRequire(import.meta.url);
+    for (const name of ['http', 'https'] as const) {
+      const mod = require(`node:${name}`) as { Server: typeof HttpServer };
+      if (isWrapped(mod.Server.prototype.emit)) continue;
+      const definition = http.getModuleDefinitions().find((d) => d.name === name);
+      definition?.patch?.(mod);
+      unpatches.push(() => definition?.unpatch?.(mod));
+    }
+  }
+  return {
+    async close() {
+      await sdk.shutdown();
       for (const instrumentation of instrumentations) instrumentation.disable();
       for (const unpatch of unpatches) unpatch();
-      unisolate();
     },
   };
 }

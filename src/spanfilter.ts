@@ -2,7 +2,8 @@
  * A safety net behind the sampler: a trace whose root is a health, metrics or
  * root route is never exported, even if something upstream sampled it (an
  * app's own sampler, a span started by hand). Spans of such a trace are
- * dropped as they end, counted in the drop ledger.
+ * dropped as they end, counted in the drop ledger. The spans it lets through
+ * go to every backend's processor (Sentry's, and the collector's when set).
  */
 import { SpanKind } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
@@ -13,13 +14,13 @@ import { isExcludedPath } from './sampler.js';
 const MAX_TRACKED = 1024;
 
 export class HealthRouteGuard implements SpanProcessor {
-  private readonly _inner: SpanProcessor;
+  private readonly _inner: readonly SpanProcessor[];
   private readonly _ledger: Pick<DropLedger, 'record'> | undefined;
   // Insertion-ordered, so the oldest trace ids go first when the set is full.
   private readonly _dropped = new Set<string>();
 
-  constructor(inner: SpanProcessor, ledger?: Pick<DropLedger, 'record'>) {
-    this._inner = inner;
+  constructor(inner: SpanProcessor | readonly SpanProcessor[], ledger?: Pick<DropLedger, 'record'>) {
+    this._inner = Array.isArray(inner) ? inner : [inner as SpanProcessor];
     this._ledger = ledger;
   }
 
@@ -29,11 +30,11 @@ export class HealthRouteGuard implements SpanProcessor {
       if (this._dropped.size > MAX_TRACKED) this._dropped.delete(this._dropped.values().next().value as string);
       return;
     }
-    this._inner.onStart(span, parentContext);
+    for (const p of this._inner) p.onStart(span, parentContext);
   }
 
   onEnding(span: Span): void {
-    this._inner.onEnding?.(span);
+    for (const p of this._inner) p.onEnding?.(span);
   }
 
   onEnd(span: ReadableSpan): void {
@@ -41,14 +42,15 @@ export class HealthRouteGuard implements SpanProcessor {
       if (span.kind === SpanKind.SERVER) this._ledger?.record('health-route', `span ${span.name}`);
       return;
     }
-    this._inner.onEnd(span);
+    for (const p of this._inner) p.onEnd(span);
   }
 
-  forceFlush(): Promise<void> {
-    return this._inner.forceFlush();
+  /** All backends at once: each gets the whole budget the caller gives, not a share of it. */
+  async forceFlush(): Promise<void> {
+    await Promise.all(this._inner.map((p) => p.forceFlush()));
   }
 
-  shutdown(): Promise<void> {
-    return this._inner.shutdown();
+  async shutdown(): Promise<void> {
+    await Promise.all(this._inner.map((p) => p.shutdown()));
   }
 }

@@ -46,6 +46,8 @@ async function startOnce(config: Readonly<Config>, exit: (code: number) => void)
     }
     registerSecret(config.dsn.value);
     registerSecret(config.dsn.publicKey);
+    // The collector's headers are usually credentials (API keys, bearer tokens).
+    for (const value of Object.values(config.collector?.headers ?? {})) registerSecret(value);
     const { startSdk } = await import('./sdk.js');
     return await startSdk({ ...config, dsn: config.dsn });
   } catch (err) {

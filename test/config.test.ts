@@ -251,6 +251,9 @@ describe('readConfig: the whole', () => {
         required: false,
         scrubKeys: [],
         ignoreErrors: [],
+        tracing: true,
+        collector: undefined,
+        resourceAttributes: {},
       },
     );
   });
@@ -325,6 +328,208 @@ describe('readConfig: unknown SENTRY_ variables', () => {
       const { warnings } = read(c.env);
       assert.deepEqual(warnings, c.expected);
       for (const value of Object.values(c.env)) assert.ok(!warnings.join('').includes(value ?? '\u0000'), 'a value was echoed');
+    });
+  }
+});
+
+describe('readConfig: the second trace backend (OTEL_EXPORTER_OTLP_*)', () => {
+  const base = 'http://otel-collector.observability:4318';
+  const cases: Array<{ name: string; env: Env; expect: Partial<NonNullable<Config['collector']>> | undefined; warns?: string }> = [
+    {
+      name: 'no endpoint: no collector at all',
+      env: { OTEL_EXPORTER_OTLP_HEADERS: 'a=b', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+      expect: undefined,
+    },
+    { name: 'blank endpoint means unset', env: { OTEL_EXPORTER_OTLP_ENDPOINT: '  ' }, expect: undefined },
+    {
+      name: 'generic endpoint gets /v1/traces appended; spec defaults',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base },
+      expect: {
+        url: `${base}/v1/traces`,
+        host: 'otel-collector.observability:4318',
+        source: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        protocol: 'http/protobuf',
+        headers: {},
+        timeoutMs: undefined,
+        compression: 'none',
+      },
+    },
+    {
+      name: 'generic endpoint with a path and a trailing slash',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `${base}/otlp/` },
+      expect: { url: `${base}/otlp/v1/traces` },
+    },
+    {
+      name: 'the traces endpoint is used as is and wins',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://tempo.example:443/custom/traces' },
+      expect: { url: 'https://tempo.example/custom/traces', source: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', host: 'tempo.example' },
+    },
+    {
+      name: 'headers: percent-decoded, merged, traces-specific wins key by key, names lowercased',
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: base,
+        OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Basic%20YWJj, x-tenant = one ,x-keep=k',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'X-Tenant=two',
+      },
+      expect: { headers: { authorization: 'Basic YWJj', 'x-tenant': 'two', 'x-keep': 'k' } },
+    },
+    {
+      name: 'protocol, timeout and compression, traces-specific first',
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: base,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '900',
+        OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+      },
+      expect: { protocol: 'http/json', timeoutMs: 900, compression: 'gzip' },
+    },
+    {
+      name: 'certificate files, traces-specific first',
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: base,
+        OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ca.pem',
+        OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: '/etc/client.pem',
+        OTEL_EXPORTER_OTLP_CLIENT_KEY: '/etc/client.key',
+      },
+      expect: {
+        certificate: { variable: 'OTEL_EXPORTER_OTLP_CERTIFICATE', path: '/etc/ca.pem' },
+        clientCertificate: { variable: 'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE', path: '/etc/client.pem' },
+        clientKey: { variable: 'OTEL_EXPORTER_OTLP_CLIENT_KEY', path: '/etc/client.key' },
+      },
+    },
+    {
+      name: 'not a URL',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318' },
+      expect: undefined,
+      warns: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    },
+    {
+      name: 'a gRPC-style scheme',
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://c:4317' },
+      expect: undefined,
+      warns: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    },
+    {
+      name: 'grpc protocol',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      expect: { protocol: 'http/protobuf' },
+      warns: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    },
+    {
+      name: 'unknown protocol',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift' },
+      expect: { protocol: 'http/protobuf' },
+      warns: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    },
+    {
+      name: 'timeout not a number',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_TIMEOUT: '10s' },
+      expect: { timeoutMs: undefined },
+      warns: 'OTEL_EXPORTER_OTLP_TIMEOUT',
+    },
+    {
+      name: 'timeout zero',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0' },
+      expect: { timeoutMs: undefined },
+      warns: 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT',
+    },
+    {
+      name: 'unknown compression',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' },
+      expect: { compression: 'none' },
+      warns: 'OTEL_EXPORTER_OTLP_COMPRESSION',
+    },
+    {
+      name: 'malformed header entries are dropped, the rest kept',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_HEADERS: 'novalue,=x,bad name=1,ok=2,pct=%zz' },
+      expect: { headers: { ok: '2' } },
+      warns: 'OTEL_EXPORTER_OTLP_HEADERS',
+    },
+    {
+      name: 'a client certificate without its key',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/etc/client.pem' },
+      expect: { clientCertificate: undefined, clientKey: undefined },
+      warns: 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE',
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const { config, warnings } = read(c.env);
+      if (c.warns) assertOneWarning(warnings, c.warns);
+      else assert.deepEqual(warnings, []);
+      if (c.expect === undefined) return assert.equal(config.collector, undefined);
+      assert.ok(config.collector, 'expected a collector');
+      for (const [key, value] of Object.entries(c.expect)) {
+        assert.deepEqual(config.collector[key as keyof typeof c.expect], value, key);
+      }
+    });
+  }
+
+  test('warnings never quote endpoint credentials or header values', () => {
+    const { warnings } = read({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:hunter2@collector',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=topsecret,broken',
+    });
+    assert.equal(warnings.length, 1);
+    assertNoSecrets(warnings, ['hunter2', 'topsecret']);
+    const second = read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=topsecret,broken=%zz' });
+    assert.equal(second.warnings.length, 1);
+    assertNoSecrets(second.warnings, ['topsecret', '%zz']);
+  });
+});
+
+describe('readConfig: OTEL_SDK_DISABLED and resource attributes', () => {
+  const cases: Array<{ name: string; env: Env; tracing: boolean; resource: Record<string, string>; warns?: string }> = [
+    { name: 'defaults: tracing on, no extra attributes', env: {}, tracing: true, resource: {} },
+    { name: 'OTEL_SDK_DISABLED=true turns tracing off', env: { OTEL_SDK_DISABLED: 'TRUE' }, tracing: false, resource: {} },
+    { name: 'OTEL_SDK_DISABLED=false keeps it on', env: { OTEL_SDK_DISABLED: 'false' }, tracing: true, resource: {} },
+    {
+      name: 'a bad OTEL_SDK_DISABLED keeps tracing on',
+      env: { OTEL_SDK_DISABLED: 'sometimes' },
+      tracing: true,
+      resource: {},
+      warns: 'OTEL_SDK_DISABLED',
+    },
+    {
+      name: 'downward-API variables under semantic-convention names',
+      env: {
+        K8S_POD_NAME: 'cart-7d9f',
+        K8S_POD_UID: 'u-1',
+        K8S_NAMESPACE_NAME: 'shop',
+        K8S_NODE_NAME: 'worker-3',
+        K8S_CONTAINER_NAME: 'app',
+      },
+      tracing: true,
+      resource: {
+        'k8s.pod.name': 'cart-7d9f',
+        'k8s.pod.uid': 'u-1',
+        'k8s.namespace.name': 'shop',
+        'k8s.node.name': 'worker-3',
+        'k8s.container.name': 'app',
+      },
+    },
+    {
+      name: 'OTEL_RESOURCE_ATTRIBUTES, percent-decoded, with K8S_* over it',
+      env: { OTEL_RESOURCE_ATTRIBUTES: 'team=payments,k8s.pod.name=stale,region=eu%2Dwest', K8S_POD_NAME: 'fresh' },
+      tracing: true,
+      resource: { team: 'payments', 'k8s.pod.name': 'fresh', region: 'eu-west' },
+    },
+    {
+      name: 'malformed OTEL_RESOURCE_ATTRIBUTES entries are dropped',
+      env: { OTEL_RESOURCE_ATTRIBUTES: 'team=payments,oops' },
+      tracing: true,
+      resource: { team: 'payments' },
+      warns: 'OTEL_RESOURCE_ATTRIBUTES',
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const { config, warnings } = read(c.env);
+      if (c.warns) assertOneWarning(warnings, c.warns);
+      else assert.deepEqual(warnings, []);
+      assert.equal(config.tracing, c.tracing);
+      assert.deepEqual({ ...config.resourceAttributes }, c.resource);
     });
   }
 });

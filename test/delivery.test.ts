@@ -86,4 +86,25 @@ describe('watchOtelErrors', () => {
     assert.match(lines[0] ?? '', /^spans could not be sent to Sentry: connect ECONNREFUSED 127\.0\.0\.1:9 \(this warning/);
     assert.match(lines[1] ?? '', /registered its own OpenTelemetry provider/);
   });
+
+  test("core's error handler logs errors flattened to JSON: one short line, the collector's apart from Sentry's", async () => {
+    const { diag } = await import('@opentelemetry/api');
+    const { globalErrorHandler } = await import('@opentelemetry/core');
+    const { watchOtelErrors, COLLECTOR_LABEL } = await import('../src/delivery.js');
+    const { lines, log } = recorder();
+    watchOtelErrors(new DeliveryWatch(log), log);
+    const refused = (prefix: string): Error =>
+      Object.assign(new Error(`${prefix}connect ECONNREFUSED 127.0.0.1:4318`), { code: 'ECONNREFUSED' });
+    globalErrorHandler(refused(`${COLLECTOR_LABEL}: `));
+    globalErrorHandler(refused(''));
+    globalErrorHandler(new Error('Request timed out'));
+    diag.disable();
+    assert.deepEqual(
+      lines.map((l) => l.replace(/ \(this warning.*$/, '')),
+      [
+        'spans could not be sent to the OTLP collector: connect ECONNREFUSED 127.0.0.1:4318',
+        'spans could not be sent to Sentry: connect ECONNREFUSED 127.0.0.1:4318',
+      ],
+    );
+  });
 });
