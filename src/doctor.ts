@@ -14,10 +14,12 @@ import { loadCaBundle } from './ca.js';
 import type { CaBundle } from './ca.js';
 import { parseDsn, readConfig } from './config.js';
 import type { Config, Dsn, Env } from './config.js';
+import type { CollectorConfig } from './otel-env.js';
+import { safeUrl } from './privacy.js';
 import { scrub } from './log.js';
 import { connectTcp, handshakeTls, hostPort, post, resolveHost } from './probe.js';
 import type { Target } from './probe.js';
-import { answerCheck, tcpFailure, tlsFailure } from './explain.js';
+import { answerCheck, collectorAnswer, collectorFailure, tcpFailure, tlsFailure } from './explain.js';
 import { NO_RELEASE_REASON, releaseWarning, resolveRelease } from './release.js';
 import { EXCLUDED_PATHS, LightspeedSampler } from './sampler.js';
 
@@ -34,7 +36,7 @@ export interface DoctorOptions {
 export const DEFAULT_TIMEOUT_MS = 5000;
 
 export interface Check {
-  readonly name: 'settings' | 'dsn' | 'ca' | 'dns' | 'tcp' | 'tls' | 'envelope' | 'otlp';
+  readonly name: 'settings' | 'dsn' | 'ca' | 'dns' | 'tcp' | 'tls' | 'envelope' | 'otlp' | 'collector';
   readonly ok: boolean;
   readonly detail: string;
   readonly fix?: string;
@@ -59,6 +61,18 @@ export interface DoctorConfig {
   };
   /** Where events and spans go (no key in these URLs). */
   readonly endpoints?: { readonly envelope: string; readonly otlpTraces: string };
+  /** False under OTEL_SDK_DISABLED. */
+  readonly tracing: boolean;
+  /** The second trace backend: its URL without credentials, and header names only (values are secrets). */
+  readonly collector?: {
+    readonly url: string;
+    readonly protocol: string;
+    readonly compression: string;
+    readonly timeoutMs: number | null;
+    readonly headers: readonly string[];
+  };
+  /** Extra resource attributes on every span (OTEL_RESOURCE_ATTRIBUTES, K8S_*). */
+  readonly resource: Readonly<Record<string, string>>;
   readonly debug: boolean;
   readonly required: boolean;
   readonly scrubKeys: readonly string[];
@@ -105,6 +119,9 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Repor
     caCheck(config.caCertsPath, bundle, caWarnings),
   ];
   if (ingest) checks.push(...(await networkChecks(ingest, bundle, options.send === true, timeoutMs)));
+  if (config.collector && config.tracing) {
+    checks.push(await collectorCheck(config.collector, options.send === true, timeoutMs, (m) => warnings.push(m)));
+  }
 
   const report: Report = {
     config: {
@@ -126,6 +143,19 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Repor
             ? { status: 'loaded', path: bundle.path, certificates: bundle.count }
             : { status: 'unusable', path: config.caCertsPath },
       ...(ingest ? { endpoints: { envelope: ingest.envelopeUrl, otlpTraces: ingest.otlpUrl } } : {}),
+      tracing: config.tracing,
+      ...(config.collector
+        ? {
+            collector: {
+              url: safeUrl(config.collector.url),
+              protocol: config.collector.protocol,
+              compression: config.collector.compression,
+              timeoutMs: config.collector.timeoutMs ?? null,
+              headers: Object.keys(config.collector.headers),
+            },
+          }
+        : {}),
+      resource: config.resourceAttributes,
       debug: config.debug,
       required: config.required,
       scrubKeys: config.scrubKeys,
@@ -135,7 +165,44 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Repor
     checks,
     ok: checks.every((c) => c.ok),
   };
-  return scrubStrings(report, secretsOf(env, config.dsn));
+  return scrubStrings(report, [...secretsOf(env, config.dsn), ...Object.values(config.collector?.headers ?? {})]);
+}
+
+/**
+ * The second backend: a connection (and TLS with its CA), or with `send` an
+ * export holding no spans, in its protocol and with its headers, as the
+ * exporter sends them (exporter.ts).
+ */
+async function collectorCheck(collector: CollectorConfig, send: boolean, timeoutMs: number, warn: (m: string) => void): Promise<Check> {
+  const url = new URL(collector.url);
+  const https = url.protocol === 'https:';
+  const target = { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) || (https ? 443 : 80) };
+  const where = hostPort(target);
+  const ca = collector.certificate ? loadCaBundle(collector.certificate.path, { warn }, collector.certificate.variable)?.ca : undefined;
+  const tcp = await connectTcp(target, timeoutMs);
+  if (!tcp.ok) return { name: 'collector', ok: false, ...collectorFailure(tcpFailure(tcp, where)) };
+  if (https) {
+    const tls = await handshakeTls(target, ca, timeoutMs);
+    if (!tls.ok)
+      return { name: 'collector', ok: false, ...collectorFailure(tlsFailure(tls, target.host, undefined, "the collector's CA")) };
+  }
+  if (!send) {
+    return {
+      name: 'collector',
+      ok: true,
+      detail: `connected to ${where} in ${tcp.ms} ms (${collector.protocol}); add --send to test an export`,
+    };
+  }
+  const json = collector.protocol === 'http/json';
+  const answer = await post(
+    collector.url,
+    { ...collector.headers, 'Content-Type': json ? 'application/json' : 'application/x-protobuf' },
+    // An ExportTraceServiceRequest with no spans: `{}` in JSON, zero bytes in protobuf.
+    json ? JSON.stringify({ resourceSpans: [] }) : '',
+    ca,
+    timeoutMs,
+  );
+  return { name: 'collector', ...collectorAnswer(answer, where) };
 }
 
 /** The envelope and OTLP endpoints and the auth header, from the same SDK calls the preload makes (sdk.ts). */

@@ -117,3 +117,42 @@ function serverDetail(body: string): string | undefined {
     return undefined;
   }
 }
+
+/** A network failure on the way to the collector: the same reasons, with its variables in the fix. */
+export function collectorFailure(failure: Pick<Check, 'detail' | 'fix'>): Pick<Check, 'detail' | 'fix'> {
+  return {
+    detail: failure.detail,
+    fix: (failure.fix ?? '')
+      .replace('the host and port in SENTRY_DSN', 'the host and port in OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT')
+      .replace('SENTRY_CA_CERTS', 'OTEL_EXPORTER_OTLP_CERTIFICATE')
+      .replace('in SENTRY_DSN', 'in OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT'),
+  };
+}
+
+/** The collector's answer to an export holding no spans. */
+export function collectorAnswer(outcome: Outcome<Answer>, where: string): Pick<Check, 'ok' | 'detail' | 'fix'> {
+  if (!outcome.ok) {
+    return {
+      ok: false,
+      detail: `no answer from the collector at ${where}: ${outcome.message}`,
+      fix: 'check OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT (the OTLP/HTTP port, usually 4318) and that the collector runs',
+    };
+  }
+  const { status } = outcome.value;
+  const http = `HTTP ${status}`;
+  if (status >= 200 && status < 300) return { ok: true, detail: `${http}: an empty export accepted by the collector at ${where}` };
+  if (status === 401 || status === 403) {
+    return { ok: false, detail: `${http}: the collector refused the credentials`, fix: 'check OTEL_EXPORTER_OTLP_(TRACES_)HEADERS' };
+  }
+  if (status === 404 || status === 405) {
+    return {
+      ok: false,
+      detail: `${http}: no OTLP traces receiver at this URL`,
+      fix: 'OTEL_EXPORTER_OTLP_ENDPOINT is the base URL (/v1/traces is appended); OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the full URL',
+    };
+  }
+  if (status === 415 || status === 400) {
+    return { ok: false, detail: `${http}: the collector does not take this encoding`, fix: 'try OTEL_EXPORTER_OTLP_PROTOCOL=http/json' };
+  }
+  return { ok: false, detail: `${http}: the collector rejected the export`, fix: 'check the collector logs' };
+}

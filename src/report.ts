@@ -14,6 +14,7 @@ const LABELS: Readonly<Record<Check['name'], string>> = {
   tls: 'TLS',
   envelope: 'envelope',
   otlp: 'OTLP traces',
+  collector: 'collector',
 };
 
 /** The report as operators read it: the configuration, then one line per check, then the verdict. */
@@ -45,6 +46,19 @@ export function formatReport(report: Report): string {
     ],
   ];
   if (config.endpoints) rows.push(['errors to', config.endpoints.envelope], ['traces to', config.endpoints.otlpTraces]);
+  if (!config.tracing) rows.push(['tracing', 'off (OTEL_SDK_DISABLED): errors only']);
+  else if (config.collector) {
+    const { url, protocol, compression, timeoutMs, headers } = config.collector;
+    const extras = [
+      protocol,
+      compression === 'gzip' ? 'gzip' : '',
+      timeoutMs ? `timeout ${timeoutMs} ms` : '',
+      headers.length ? `headers ${headers.join(', ')}` : '',
+    ];
+    rows.push(['also traces to', `${url} (${extras.filter(Boolean).join(', ')})`]);
+  }
+  const resource = Object.entries(config.resource);
+  if (resource.length) rows.push(['resource', resource.map(([k, v]) => `${k}=${v}`).join(', ')]);
   rows.push(
     ['debug', String(config.debug)],
     ['required', String(config.required)],

@@ -400,3 +400,93 @@ test('importing the doctor has no side effects: no output, no Sentry loaded, not
   assert.equal(err, '');
   assert.deepEqual(JSON.parse(out), { run: 'function', sentry: false });
 });
+
+describe('runDoctor: the second trace backend (OTEL_EXPORTER_OTLP_*)', () => {
+  const HEADER_SECRET = 'collectorsecret5e8d21';
+
+  test('--send: an empty export in its protocol with its headers; header values never shown', async () => {
+    await withSink({}, (sentry) =>
+      withSink({}, async (collector) => {
+        for (const [protocol, contentType] of [
+          ['http/protobuf', 'application/x-protobuf'],
+          ['http/json', 'application/json'],
+        ] as const) {
+          const report = await runDoctor(
+            {
+              SENTRY_DSN: sentry.dsn,
+              OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
+              OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+              OTEL_EXPORTER_OTLP_HEADERS: `x-api-key=${HEADER_SECRET}`,
+              K8S_POD_NAME: 'cart-1',
+            },
+            { cwd: ROOT, send: true },
+          );
+          assert.equal(find(report, 'collector').ok, true, JSON.stringify(report.checks));
+          const request = collector.requests.at(-1);
+          assert.equal(request?.url, '/v1/traces');
+          assert.equal(request?.headers['content-type'], contentType);
+          assert.equal(request?.headers['x-api-key'], HEADER_SECRET);
+          assert.deepEqual(report.config.collector?.headers, ['x-api-key']);
+          assert.deepEqual(report.config.resource, { 'k8s.pod.name': 'cart-1' });
+          const text = formatReport(report);
+          assert.match(
+            text,
+            new RegExp(`also traces to +http://127\\.0\\.0\\.1:${collector.port}/v1/traces \\(${protocol.replace('/', '\\/')}`),
+          );
+          assert.ok(!text.includes(HEADER_SECRET) && !JSON.stringify(report).includes(HEADER_SECRET), 'a header value was shown');
+        }
+        assert.equal(collector.requests.length, 2);
+      }),
+    );
+  });
+
+  test('without --send: a connection only, nothing sent to the collector', async () => {
+    await withSink({}, (collector) =>
+      withSink({}, async (sentry) => {
+        const report = await runDoctor(
+          { SENTRY_DSN: sentry.dsn, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${collector.port}/v1/traces` },
+          { cwd: ROOT },
+        );
+        assert.match(find(report, 'collector').detail, /connected to 127\.0\.0\.1:\d+ .*add --send/);
+        assert.equal(collector.requests.length, 0);
+      }),
+    );
+  });
+
+  const failures: Array<{ name: string; status?: number; refused?: boolean; detail: RegExp; fix: RegExp }> = [
+    { name: 'refused', refused: true, detail: /refused/, fix: /OTEL_EXPORTER_OTLP_\(TRACES_\)ENDPOINT/ },
+    { name: '401', status: 401, detail: /HTTP 401: the collector refused the credentials/, fix: /OTEL_EXPORTER_OTLP_\(TRACES_\)HEADERS/ },
+    { name: '404', status: 404, detail: /no OTLP traces receiver/, fix: /appended/ },
+  ];
+  for (const f of failures) {
+    test(`a collector that answers ${f.name}: ✘ collector naming the OTLP variable to fix; Sentry's checks unaffected`, async () => {
+      await withSink({}, (sentry) =>
+        withSink({ status: f.status ?? 200 }, async (collector) => {
+          const port = f.refused ? await closedPort() : collector.port;
+          const report = await runDoctor(
+            { SENTRY_DSN: sentry.dsn, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
+            { cwd: ROOT, send: true },
+          );
+          const check = find(report, 'collector');
+          assert.equal(check.ok, false);
+          assert.match(check.detail, f.detail);
+          assert.match(check.fix ?? '', f.fix);
+          assert.equal(find(report, 'otlp').ok, true);
+          assert.equal(report.ok, false);
+        }),
+      );
+    });
+  }
+
+  test('OTEL_SDK_DISABLED: tracing off in the configuration, and no collector check', async () => {
+    await withSink({}, async (sentry) => {
+      const report = await runDoctor(
+        { SENTRY_DSN: sentry.dsn, OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+        { cwd: ROOT },
+      );
+      assert.equal(report.config.tracing, false);
+      assert.ok(!names(report).includes('collector'));
+      assert.match(formatReport(report), /tracing +off \(OTEL_SDK_DISABLED\): errors only/);
+    });
+  });
+});

@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { startSink } from '../../src/sink.js';
 import type { Sink, SinkOptions } from '../../src/sink.js';
+import { startCollector } from '../support/collector.js';
+import type { Collector, CollectorOptions } from '../support/collector.js';
 
 /** The repo root (this file runs from dist/test/integration). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -64,8 +66,17 @@ export interface Fixture {
   readonly modes?: readonly LoadMode[];
   /** How the sink serves (HTTPS, status); plain HTTP 200 unless said. */
   readonly sink?: () => SinkOptions;
-  readonly traffic: (proc: Proc, sink: Sink) => Promise<void>;
-  readonly expect: (sink: Sink, proc: Proc) => Promise<void> | void;
+  /**
+   * A local OTLP/HTTP receiver as the second trace backend: how it answers,
+   * and the variables that point the preload at it
+   * (`OTEL_EXPORTER_OTLP_ENDPOINT=<url>` unless said).
+   */
+  readonly collector?: {
+    readonly options?: CollectorOptions;
+    readonly env?: (url: string) => Record<string, string>;
+  };
+  readonly traffic: (proc: Proc, sink: Sink, collector: Collector | undefined) => Promise<void>;
+  readonly expect: (sink: Sink, proc: Proc, collector: Collector | undefined) => Promise<void> | void;
 }
 
 export interface Run {
@@ -163,12 +174,15 @@ export function httpRequest(
 /** Runs one fixture in one format and load mode; rethrows failures with the command to reproduce them. */
 export async function runFixture(fixture: Fixture, format: 'mjs' | 'cjs', mode: LoadMode): Promise<void> {
   const sink = await startSink(fixture.sink?.());
-  const env = { SENTRY_DSN: sink.dsn, ...fixture.env };
+  const collector = fixture.collector ? await startCollector(fixture.collector.options) : undefined;
+  const collectorEnv =
+    collector && fixture.collector ? (fixture.collector.env?.(collector.url) ?? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }) : {};
+  const env = { SENTRY_DSN: sink.dsn, ...collectorEnv, ...fixture.env };
   let run: Run | undefined;
   try {
     run = await spawnFixture(`${fixture.app}.${format}`, mode, env);
-    await fixture.traffic(run.proc, sink);
-    await fixture.expect(sink, run.proc);
+    await fixture.traffic(run.proc, sink, collector);
+    await fixture.expect(sink, run.proc, collector);
   } catch (err) {
     const command = run?.command ?? commandFor(`${fixture.app}.${format}`, mode, env).shown;
     const detail = run ? `\nstderr:\n${run.proc.stderr()}` : '';
@@ -178,7 +192,7 @@ export async function runFixture(fixture: Fixture, format: 'mjs' | 'cjs', mode: 
       run.proc.child.kill('SIGKILL');
       await run.proc.exited;
     }
-    await sink.close();
+    await Promise.all([sink.close(), collector?.close()]);
   }
 }
 
