@@ -54,6 +54,13 @@ const VARIANTS: readonly Variant[] = [
   { name: 'ours, no DSN', args: () => ['--import', '@org/sentry-register'], env: () => ({}), delivers: false },
   { name: 'ours, DSN', args: () => ['--import', '@org/sentry-register'], env: (p) => ({ SENTRY_DSN: dsn(p) }), delivers: true },
   {
+    // The same spans exported twice: what a second OTLP backend costs.
+    name: 'ours, DSN + OTLP collector',
+    args: () => ['--import', '@org/sentry-register'],
+    env: (p) => ({ SENTRY_DSN: dsn(p), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${p}` }),
+    delivers: true,
+  },
+  {
     name: '@sentry/node default (tracesSampleRate 0.25)',
     args: () => ['--import', join(BENCH, 'peers', 'sentry-default.mjs')],
     env: (p) => ({ SENTRY_DSN: dsn(p) }),
