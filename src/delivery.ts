@@ -110,11 +110,11 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
       return;
     }
     const detail = exportFailure(message);
-    if (detail.startsWith(`${COLLECTOR_LABEL}: `)) {
-      watch.report(SPANS_TO_COLLECTOR_FAILED, detail.slice(COLLECTOR_LABEL.length + 2));
-    } else {
-      watch.report(SPANS_TO_SENTRY_FAILED, detail);
-    }
+    // Export failures are reported by the exporters themselves, per backend (exporter.ts);
+    // the batch processor passes them on here too, as it does its own wait timing out
+    // ("Timeout", sdk-trace 2.12), which cannot say which backend's queue it was.
+    if (EXPORT_LABELS.some((label) => detail.startsWith(`${label}: `)) || detail === 'Timeout') return;
+    watch.report('OpenTelemetry reported an error', detail);
   };
   diag.setLogger(
     {
@@ -134,8 +134,10 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
   );
 }
 
-/** Prefixes the second backend's export failures (exporter.ts), so they are not reported as Sentry's. */
-export const COLLECTOR_LABEL = 'OTLP collector';
+/** Prefix the exporters put on their failures (exporter.ts), which they have already reported. */
+export const SENTRY_LABEL = 'span export to Sentry';
+export const COLLECTOR_LABEL = 'span export to the OTLP collector';
+const EXPORT_LABELS = [SENTRY_LABEL, COLLECTOR_LABEL];
 /** The warning kinds for failed span exports, one per backend (one warning per kind per minute). */
 export const SPANS_TO_SENTRY_FAILED = 'spans could not be sent to Sentry';
 export const SPANS_TO_COLLECTOR_FAILED = 'spans could not be sent to the OTLP collector';

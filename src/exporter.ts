@@ -16,7 +16,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadCaBundle } from './ca.js';
-import { COLLECTOR_LABEL, unrefAgent } from './delivery.js';
+import { COLLECTOR_LABEL, SENTRY_LABEL, unrefAgent } from './delivery.js';
 import type { Logger } from './log.js';
 import type { CollectorConfig, FileSetting, OtlpProtocol } from './otel-env.js';
 
@@ -37,8 +37,9 @@ export interface OtlpExporterOptions extends OtlpEndpoint {
   /** TLS options for the agent: `ca`, `cert`, `key`. */
   readonly tls?: Pick<AgentOptions, 'ca' | 'cert' | 'key'>;
   /**
-   * Prefixed to export failures, so the one diag channel they all reach
-   * (BatchSpanProcessor → globalErrorHandler) tells the backends apart.
+   * Prefixed to export failures, so that on the one diag channel they all
+   * reach (BatchSpanProcessor → globalErrorHandler) they are known as
+   * reported already (delivery.ts).
    */
   readonly label?: string;
   /**
@@ -87,6 +88,7 @@ export function sentryOtlpExporter(
     ...endpoint,
     protocol: 'http/json',
     timeoutMs,
+    label: SENTRY_LABEL,
     ...(ca ? { tls: { ca: [...ca] } } : {}),
     ...(onFailure ? { onFailure } : {}),
   });

@@ -69,7 +69,7 @@ describe('watchTransport', () => {
 });
 
 describe('watchOtelErrors', () => {
-  test('export errors become one readable warning; a second provider one explanation', async () => {
+  test('an OTel error no exporter reported becomes one readable warning; a second provider one explanation', async () => {
     const { diag } = await import('@opentelemetry/api');
     const { watchOtelErrors } = await import('../src/delivery.js');
     const { lines, log } = recorder();
@@ -83,28 +83,27 @@ describe('watchOtelErrors', () => {
     diag.error('@opentelemetry/api: Attempted duplicate registration of API: propagation');
     diag.disable();
     assert.equal(lines.length, 2, lines.join('\n'));
-    assert.match(lines[0] ?? '', /^spans could not be sent to Sentry: connect ECONNREFUSED 127\.0\.0\.1:9 \(this warning/);
+    assert.match(lines[0] ?? '', /^OpenTelemetry reported an error: connect ECONNREFUSED 127\.0\.0\.1:9 \(this warning/);
     assert.match(lines[1] ?? '', /registered its own OpenTelemetry provider/);
   });
 
-  test("core's error handler logs errors flattened to JSON: one short line, the collector's apart from Sentry's", async () => {
+  test("export failures the exporters reported, and the batch processor's own Timeout, are not reported again", async () => {
     const { diag } = await import('@opentelemetry/api');
     const { globalErrorHandler } = await import('@opentelemetry/core');
-    const { watchOtelErrors, COLLECTOR_LABEL } = await import('../src/delivery.js');
+    const { watchOtelErrors, COLLECTOR_LABEL, SENTRY_LABEL } = await import('../src/delivery.js');
     const { lines, log } = recorder();
     watchOtelErrors(new DeliveryWatch(log), log);
     const refused = (prefix: string): Error =>
       Object.assign(new Error(`${prefix}connect ECONNREFUSED 127.0.0.1:4318`), { code: 'ECONNREFUSED' });
     globalErrorHandler(refused(`${COLLECTOR_LABEL}: `));
-    globalErrorHandler(refused(''));
-    globalErrorHandler(new Error('Request timed out'));
+    globalErrorHandler(refused(`${SENTRY_LABEL}: `));
+    globalErrorHandler(new Error('Timeout'));
+    // core's error handler flattens errors to JSON, stack and all: the warning keeps one short line of it.
+    globalErrorHandler(Object.assign(new Error('socket hang up\nmore'), { code: 'ECONNRESET' }));
     diag.disable();
     assert.deepEqual(
       lines.map((l) => l.replace(/ \(this warning.*$/, '')),
-      [
-        'spans could not be sent to the OTLP collector: connect ECONNREFUSED 127.0.0.1:4318',
-        'spans could not be sent to Sentry: connect ECONNREFUSED 127.0.0.1:4318',
-      ],
+      ['OpenTelemetry reported an error: ECONNRESET: socket hang up'],
     );
   });
 });

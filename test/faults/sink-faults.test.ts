@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { spawnFixture } from '../integration/runner.js';
+import { startCollector } from '../support/collector.js';
 import { drive } from '../integration/runner.js';
 import { figures, JSON_BODY, measure, percentile, refusedDsn, SHUTDOWN_BOUND_MS, sinkFor, warningLines } from './support.js';
 import type { Fault } from './support.js';
@@ -79,6 +80,58 @@ for (const fault of ['up', 'up again', 'down', 'hanging', 'slow', '429', '500'] 
       }
     } finally {
       await sink?.close();
+    }
+  });
+}
+
+// The second trace backend misbehaving must cost neither the app nor Sentry anything.
+const COLLECTOR_FAULTS = {
+  down: undefined,
+  hanging: { hang: true },
+  slow: { delayMs: 5000 },
+  '503': { status: 503 },
+} as const;
+
+for (const [fault, options] of Object.entries(COLLECTOR_FAULTS)) {
+  test(`collector ${fault}, Sentry up: latency as with no collector trouble, Sentry gets every span, bounded SIGTERM`, async () => {
+    const sink = await sinkFor('up');
+    assert.ok(sink);
+    const collector = options ? await startCollector(options) : undefined;
+    const endpoint = collector?.url ?? new URL(await refusedDsn()).origin;
+    try {
+      const { proc, command } = await spawnFixture('fault-app.mjs', 'import', {
+        SENTRY_DSN: sink.dsn,
+        SENTRY_TRACES_SAMPLE_RATE: '1',
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      });
+      const latencies = await measure(proc, MEASURED);
+      const p99 = percentile(latencies, 99);
+      proc.signal('SIGTERM');
+      const exit = await proc.exited;
+      const warnings = warningLines(proc.stderr());
+      const spans = sink.spans.filter((s) => s.kind === 2).length;
+      const sent = MEASURED + 100; // measure() adds 100 unmeasured warm-up requests, all sampled POSTs
+      const bound = baselineP99 * 2 + 25;
+      figures.push({
+        scenario: `collector ${fault}, Sentry up: ${MEASURED} requests, then SIGTERM`,
+        bound: `p99 ≤ ${bound.toFixed(2)} ms; ${sent} spans at Sentry; exit ≤ ${SHUTDOWN_BOUND_MS} ms`,
+        measured: `p99 ${p99.toFixed(2)} ms; ${spans} spans at Sentry, ${collector?.requests.length ?? 0} exports tried at the collector; exit ${exit.code} after ${exit.afterSignalMs} ms; ${warnings.length} warning(s)`,
+      });
+      assert.equal(exit.code, 143, `${command}\n${proc.stderr()}`);
+      assert.ok((exit.afterSignalMs ?? Infinity) <= SHUTDOWN_BOUND_MS, `exit took ${exit.afterSignalMs} ms`);
+      assert.ok(p99 <= bound, `p99 ${p99.toFixed(2)} ms against a baseline of ${baselineP99.toFixed(2)} ms`);
+      assert.equal(spans, sent, 'the collector held Sentry spans back');
+      assert.ok(!/Unhandled|uncaught/i.test(proc.stderr()), proc.stderr());
+      assert.ok(warnings.length <= 3, warnings.join('\n'));
+      if (fault === 'down' || fault === '503') {
+        assert.ok(
+          warnings.some((w) => w.includes('spans could not be sent to the OTLP collector')),
+          'the failure was not reported',
+        );
+      }
+      assert.ok(!warnings.some((w) => w.includes('to Sentry')), warnings.join('\n'));
+    } finally {
+      await Promise.all([sink.close(), collector?.close()]);
     }
   });
 }
