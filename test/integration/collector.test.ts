@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
+import { startSink } from '../../src/sink.js';
 import type { Sink, SinkSpan } from '../../src/sink.js';
 import type { Collector } from '../support/collector.js';
 import { drive, spawnFixture, testFixtures } from './runner.js';
@@ -87,13 +88,16 @@ const SERVICE_ENV = {
 };
 
 let refusedPort = 0;
+let downstream: Sink;
 before(async () => {
+  downstream = await startSink();
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
   refusedPort = (server.address() as AddressInfo).port;
   server.close();
   await once(server, 'close');
 });
+after(() => downstream.close());
 
 testFixtures([
   {
@@ -221,6 +225,37 @@ testFixtures([
       }
       assert.match(proc.stderr(), /OTEL_SDK_DISABLED is true: tracing is off; errors are still captured/);
       assert.match(proc.stderr(), /traces_sample_rate=0,/);
+    },
+  },
+  {
+    name: 'OTEL_SDK_DISABLED=true: outgoing http and fetch calls carry no trace headers, even inside a traced peer',
+    app: 'http-app',
+    formats: ['mjs'],
+    modes: ['import'],
+    get env() {
+      return {
+        OTEL_SDK_DISABLED: 'true',
+        SENTRY_TRACES_SAMPLE_RATE: '1',
+        DOWNSTREAM_URL: `http://127.0.0.1:${downstream.port}/downstream`,
+      };
+    },
+    traffic: async (proc) => {
+      downstream.requests.splice(0);
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      for (const path of ['/call', '/fetch']) {
+        assert.match((await proc.request('POST', path, { headers: { ...JSON_BODY.headers, traceparent }, body: '{}' })).body, /^called/);
+      }
+    },
+    expect: async (sink, proc) => {
+      await stop(proc);
+      const calls = downstream.requests.splice(0);
+      assert.equal(calls.length, 2, 'the downstream calls did not arrive');
+      for (const call of calls) {
+        for (const header of ['traceparent', 'tracestate', 'sentry-trace', 'baggage']) {
+          assert.equal(call.headers[header], undefined, `${header} was sent with tracing off`);
+        }
+      }
+      assert.equal(sink.spans.length, 0);
     },
   },
 ]);
