@@ -95,7 +95,10 @@ hello-world ratios with that margin.
 
 ${table}
 
-Variants: bare \`node app\`; ours without a DSN; ours with a DSN pointed at a local sink; \`@sentry/node\` 11's own setup
+${collectorNote(all)}
+
+Variants: bare \`node app\`; ours without a DSN; ours with a DSN pointed at a local sink; the same with
+\`OTEL_EXPORTER_OTLP_ENDPOINT\` at the sink too (every sampled span exported twice, OTLP/protobuf); \`@sentry/node\` 11's own setup
 (\`Sentry.init({ dsn, tracesSampleRate: 0.25 })\` through \`--import\`); \`@opentelemetry/auto-instrumentations-node/register\`
 with \`parentbased_traceidratio\` 0.25 exporting OTLP to the same sink. Workloads: \`hello\` answers at once; \`work\` parses
 a 10 KB JSON body and does about 1 ms of CPU work. Routes: \`GET /work\` (dropped by our sampler), \`POST /work\` (25% sampled),
@@ -153,4 +156,23 @@ function noiseNote(all: readonly Row[]): string {
       return `${r.workload} ${pct(Math.min(...ratios))}–${pct(Math.max(...ratios))} of bare`;
     })
     .join(', ');
+}
+
+/** What the second OTLP backend costs: the same spans exported twice, against exporting them once, route by route. */
+function collectorNote(all: readonly Row[]): string {
+  const lines: string[] = [];
+  for (const workload of ['hello', 'work']) {
+    const once = all.find((r) => r.workload === workload && r.variant === 'ours, DSN');
+    const twice = all.find((r) => r.workload === workload && r.variant === 'ours, DSN + OTLP collector');
+    if (!once || !twice) continue;
+    const routes = (['GET /work', 'POST /work', 'GET /readiness'] as const)
+      .map((route) => `${route} ${pct(twice.routes[route].ratio)} (${pct(once.routes[route].ratio)} without)`)
+      .join(', ');
+    lines.push(
+      `${workload}: ${routes}; startup +${twice.startupDeltaMs.toFixed(0)} ms (+${once.startupDeltaMs.toFixed(0)} without), RSS +${twice.rssDeltaMb.toFixed(0)} MB (+${once.rssDeltaMb.toFixed(0)} without)`,
+    );
+  }
+  if (lines.length === 0) return '';
+  return `**A second trace backend** (\`OTEL_EXPORTER_OTLP_ENDPOINT\`): only the sampled POSTs export twice, so only that route
+should move; the others differ by this machine's noise. ${lines.join('. ')}.`;
 }
