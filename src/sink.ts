@@ -64,11 +64,48 @@ export interface SinkOptions {
   readonly tls?: { readonly key: string; readonly cert: string };
 }
 
+/**
+ * Waiting for a real signal: each arrival calls `arrived()`, and `waitFor`
+ * re-checks its predicate then (and once at once). No polling, no sleeps.
+ */
+export interface Arrivals<T> {
+  arrived(): void;
+  waitFor(what: string, predicate: (subject: T) => boolean, timeoutMs?: number): Promise<void>;
+}
+
+export function arrivals<T>(subject: () => T, describe: (what: string) => string): Arrivals<T> {
+  const waiters = new Set<() => void>();
+  return {
+    arrived() {
+      for (const w of waiters) w();
+    },
+    waitFor(what, predicate, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!predicate(subject())) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(describe(what)));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
 export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   const requests: SinkRequest[] = [];
   const items: EnvelopeItem[] = [];
   const spans: SinkSpan[] = [];
-  const waiters = new Set<() => void>();
+  const signal = arrivals<Sink>(
+    () => sink,
+    (what) => `sink: timed out waiting for ${what}; got ${items.length} envelope items, ${spans.length} spans, ${requests.length} requests`,
+  );
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
@@ -86,7 +123,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       } catch {
         // Keep the raw request; tests can look at it.
       }
-      for (const w of waiters) w();
+      signal.arrived();
       if (options.hang) return;
       const answer = (): void => {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -109,26 +146,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     items,
     spans,
     events: () => items.filter((i) => i.type === 'event').map((i) => i.payload),
-    waitFor(what, predicate, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!predicate(sink)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `sink: timed out waiting for ${what}; got ${items.length} envelope items, ${spans.length} spans, ${requests.length} requests`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (what, predicate, timeoutMs) => signal.waitFor(what, predicate, timeoutMs),
     async close() {
       server.closeAllConnections();
       server.close();

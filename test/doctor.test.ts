@@ -7,8 +7,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +16,7 @@ import type { Check, Report } from '../src/doctor.js';
 import { answerCheck } from '../src/explain.js';
 import { formatReport } from '../src/report.js';
 import { testCerts } from './support/certs.js';
+import { closedPort } from './support/ports.js';
 import { PROJECT_ID, PUBLIC_KEY, startSink } from '../src/sink.js';
 import type { Sink } from '../src/sink.js';
 
@@ -70,16 +69,6 @@ async function withSink<T>(options: Parameters<typeof startSink>[0], body: (sink
   } finally {
     await sink.close();
   }
-}
-
-/** A port that was listening a moment ago and is now closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 describe('doctor CLI', () => {

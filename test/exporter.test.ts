@@ -4,9 +4,6 @@
  * backend with a label the diag watcher knows.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
@@ -17,6 +14,7 @@ import { COLLECTOR_LABEL } from '../src/delivery.js';
 import { collectorExporter } from '../src/exporter.js';
 import type { CollectorConfig } from '../src/otel-env.js';
 import { startCollector } from './support/collector.js';
+import { closedPort } from './support/ports.js';
 
 function someSpans(): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
@@ -31,15 +29,6 @@ function someSpans(): ReadableSpan[] {
 
 const exportOnce = (exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> =>
   new Promise((resolve) => exporter.export(spans, resolve));
-
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 const collectorConfig = (url: string, overrides: Partial<CollectorConfig> = {}): CollectorConfig => ({
   url,

@@ -2,12 +2,10 @@
  * Shared pieces of the fault-injection suite: sinks that misbehave on
  * purpose, latency sampling, and the figures each scenario reports.
  */
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Proc } from '../integration/runner.js';
 import { startSink } from '../../src/sink.js';
+import { closedPort } from '../support/ports.js';
 import type { Sink, SinkOptions } from '../../src/sink.js';
 
 export const SHUTDOWN_BOUND_MS = 2200;
@@ -15,12 +13,7 @@ export const JSON_BODY = { headers: { 'content-type': 'application/json' }, body
 
 /** A DSN whose port refuses connections: a port we bound and released. */
 export async function refusedDsn(): Promise<string> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return `http://refusedkey0123456789abcdef@127.0.0.1:${port}/4242`;
+  return `http://refusedkey0123456789abcdef@127.0.0.1:${await closedPort()}/4242`;
 }
 
 export type Fault = 'up' | 'down' | 'hanging' | 'slow' | '429' | '500';

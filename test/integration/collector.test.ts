@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startSink } from '../../src/sink.js';
 import type { Sink, SinkSpan } from '../../src/sink.js';
 import type { Collector } from '../support/collector.js';
+import { closedPort } from '../support/ports.js';
 import { drive, spawnFixture, testFixtures } from './runner.js';
 import type { Proc } from './runner.js';
 
@@ -91,11 +92,7 @@ let refusedPort = 0;
 let downstream: Sink;
 before(async () => {
   downstream = await startSink();
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  refusedPort = (server.address() as AddressInfo).port;
-  server.close();
-  await once(server, 'close');
+  refusedPort = await closedPort();
 });
 after(() => downstream.close());
 

@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { parseOtlpJson } from '../../src/sink.js';
+import { arrivals, parseOtlpJson } from '../../src/sink.js';
 import type { SinkSpan } from '../../src/sink.js';
 
 export interface CollectorRequest {
@@ -60,7 +60,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const requests: CollectorRequest[] = [];
   const spans: SinkSpan[] = [];
   let malformed = 0;
-  const waiters = new Set<() => void>();
+  const signal = arrivals<Collector>(
+    () => collector,
+    (what) => `collector: timed out waiting for ${what}; got ${spans.length} spans, ${requests.length} requests (${malformed} malformed)`,
+  );
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
@@ -80,7 +83,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         malformed++;
       }
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, contentType, encoding, bytes: raw.length, body });
-      for (const w of waiters) w();
+      signal.arrived();
       if (options.hang) return;
       // An empty ExportTraceServiceResponse, in the request's encoding: zero
       // bytes is a valid protobuf message, `{}` the JSON equivalent.
@@ -108,26 +111,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     get malformed() {
       return malformed;
     },
-    waitFor(what, predicate, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!predicate(collector)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `collector: timed out waiting for ${what}; got ${spans.length} spans, ${requests.length} requests (${malformed} malformed)`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (what, predicate, timeoutMs) => signal.waitFor(what, predicate, timeoutMs),
     async close() {
       server.closeAllConnections();
       server.close();
