@@ -12,6 +12,7 @@ import { request as httpRequest } from 'node:http';
 import type { Agent, ClientRequest, RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
 import type { Envelope, Transport, TransportMakeRequestResponse } from '@sentry/core';
 import type { Logger } from './log.js';
 
@@ -58,7 +59,7 @@ export function watchTransport(transport: Transport, watch: DeliveryWatch): Tran
           return response;
         },
         (error: unknown) => {
-          watch.report('events could not be sent to Sentry', describe(error));
+          watch.report('events could not be sent to Sentry', failureLine(error));
           throw error;
         },
       );
@@ -95,8 +96,9 @@ export function unrefAgent<A extends Agent>(agent: A): A {
 }
 
 /**
- * Listens on OTel's diag channel for errors (only when the user has not set
- * OTEL_LOG_LEVEL, whose console logger then stays in charge).
+ * Listens to OTel's error handler and its diag channel for errors (only when
+ * the user has not set OTEL_LOG_LEVEL, whose console logger then stays in
+ * charge).
  */
 export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>): void {
   let warnedProvider = false;
@@ -109,19 +111,23 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
       );
       return;
     }
-    const detail = exportFailure(message);
-    // Export failures are reported by the exporters themselves, per backend (exporter.ts);
-    // the batch processor passes them on here too, as it does its own wait timing out
-    // ("Timeout", sdk-trace 2.12), which cannot say which backend's queue it was.
-    if (EXPORT_LABELS.some((label) => detail.startsWith(`${label}: `)) || detail === 'Timeout') return;
-    watch.report('OpenTelemetry reported an error', detail);
+    watch.report(OTEL_ERROR, (message.split('\n')[0] ?? '').slice(0, 200));
   };
+  // The batch processor hands every failed export to the global error handler (sdk-trace
+  // 2.12), whose default flattens it to JSON on diag. Export failures were reported by
+  // the exporters themselves, per backend; the processor's own wait timing out
+  // ("Timeout") cannot say which backend's queue it was, and the exporter reports that
+  // export's failure when it ends.
+  setGlobalErrorHandler((error) => {
+    if (error instanceof ReportedExportError || (error instanceof Error && error.message === 'Timeout')) return;
+    watch.report(OTEL_ERROR, failureLine(error).slice(0, 200));
+  });
   diag.setLogger(
     {
       error: (...args: unknown[]) =>
         onError(
           args
-            .map((a) => (typeof a === 'string' ? a : describe(a)))
+            .map((a) => (typeof a === 'string' ? a : failureLine(a)))
             .filter(Boolean)
             .join(' '),
         ),
@@ -134,33 +140,28 @@ export function watchOtelErrors(watch: DeliveryWatch, log: Pick<Logger, 'warn'>)
   );
 }
 
-/** Prefix the exporters put on their failures (exporter.ts), which they have already reported. */
+const OTEL_ERROR = 'OpenTelemetry reported an error';
+/** The backend a failed export names, so that OTel's own logger (OTEL_LOG_LEVEL) tells them apart too. */
 export const SENTRY_LABEL = 'span export to Sentry';
 export const COLLECTOR_LABEL = 'span export to the OTLP collector';
-const EXPORT_LABELS = [SENTRY_LABEL, COLLECTOR_LABEL];
 /** The warning kinds for failed span exports, one per backend (one warning per kind per minute). */
 export const SPANS_TO_SENTRY_FAILED = 'spans could not be sent to Sentry';
 export const SPANS_TO_COLLECTOR_FAILED = 'spans could not be sent to the OTLP collector';
 
-/**
- * One short line from what OTel's error handler logs: a string, or (core 2.12
- * `loggingErrorHandler`) the error flattened to JSON, stack and all.
- */
-function exportFailure(message: string): string {
-  let text = message;
-  try {
-    const flat = JSON.parse(message) as { message?: unknown; code?: unknown };
-    if (typeof flat.message === 'string' && flat.message) {
-      text = typeof flat.code === 'string' && !flat.message.includes(flat.code) ? `${flat.code}: ${flat.message}` : flat.message;
-    }
-  } catch {
-    // Not JSON: a plain message.
+/** A failed export that its exporter has reported already (exporter.ts): `${label}: ${why}`. */
+export class ReportedExportError extends Error {
+  readonly code: string | undefined;
+
+  constructor(label: string, cause: Error | undefined) {
+    super(`${label}: ${cause ? failureLine(cause) : 'export failed'}`, { cause });
+    this.name = 'ReportedExportError';
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    this.code = typeof code === 'string' ? code : undefined;
   }
-  return (text.split('\n')[0] ?? '').slice(0, 200) || 'export failed';
 }
 
 /** One line about an error, whatever shape it arrives in (OTel's diag passes plain objects). */
-function describe(error: unknown): string {
+export function failureLine(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
     const e = error as { code?: unknown; message?: unknown; stack?: unknown };
     const text = typeof e.message === 'string' && e.message ? e.message : typeof e.stack === 'string' ? e.stack : JSON.stringify(error);

@@ -16,7 +16,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadCaBundle } from './ca.js';
-import { COLLECTOR_LABEL, SENTRY_LABEL, unrefAgent } from './delivery.js';
+import { COLLECTOR_LABEL, failureLine, ReportedExportError, SENTRY_LABEL, unrefAgent } from './delivery.js';
 import type { Logger } from './log.js';
 import type { CollectorConfig, FileSetting, OtlpProtocol } from './otel-env.js';
 
@@ -37,16 +37,11 @@ export interface OtlpExporterOptions extends OtlpEndpoint {
   /** TLS options for the agent: `ca`, `cert`, `key`. */
   readonly tls?: Pick<AgentOptions, 'ca' | 'cert' | 'key'>;
   /**
-   * Prefixed to export failures, so that on the one diag channel they all
-   * reach (BatchSpanProcessor → globalErrorHandler) they are known as
-   * reported already (delivery.ts).
+   * Told of every failed export, with one line of why, and the backend's name
+   * to put on the error: OTel's error handler alone misses failures during a
+   * flush (forceFlush rejects to its caller), and cannot tell backends apart.
    */
-  readonly label?: string;
-  /**
-   * Told of every failed export, with one line of why. The diag channel alone
-   * misses failures during a flush (forceFlush rejects to its caller).
-   */
-  readonly onFailure?: (detail: string) => void;
+  readonly failures?: { readonly label: string; readonly report: (detail: string) => void };
 }
 
 const SERIALIZERS = {
@@ -73,7 +68,7 @@ export function otlpExporter(options: OtlpExporterOptions): SpanExporter {
     undefined,
   );
   const exporter = new OTLPExporterBase<ReadableSpan[]>(delegate);
-  return options.label || options.onFailure ? new ReportingExporter(exporter, options.label, options.onFailure) : exporter;
+  return options.failures ? new ReportingExporter(exporter, options.failures.label, options.failures.report) : exporter;
 }
 
 /** The span exporter to Sentry's OTLP ingest, configured from the DSN alone. */
@@ -88,9 +83,8 @@ export function sentryOtlpExporter(
     ...endpoint,
     protocol: 'http/json',
     timeoutMs,
-    label: SENTRY_LABEL,
     ...(ca ? { tls: { ca: [...ca] } } : {}),
-    ...(onFailure ? { onFailure } : {}),
+    ...(onFailure ? { failures: { label: SENTRY_LABEL, report: onFailure } } : {}),
   });
 }
 
@@ -116,8 +110,7 @@ export function collectorExporter(
     timeoutMs: config.timeoutMs ?? defaultTimeoutMs,
     compression: config.compression,
     tls: { ...(ca ? { ca: [...ca] } : {}), ...(cert && key ? { cert, key } : {}) },
-    label: COLLECTOR_LABEL,
-    ...(onFailure ? { onFailure } : {}),
+    ...(onFailure ? { failures: { label: COLLECTOR_LABEL, report: onFailure } } : {}),
   });
 }
 
@@ -131,28 +124,23 @@ function readPem(setting: FileSetting | undefined, log: Pick<Logger, 'warn'>): s
   }
 }
 
+/** Reports each failed export, then passes it on marked as reported (delivery.ts). */
 class ReportingExporter implements SpanExporter {
   private readonly _inner: SpanExporter;
-  private readonly _label: string | undefined;
-  private readonly _onFailure: ((detail: string) => void) | undefined;
+  private readonly _label: string;
+  private readonly _report: (detail: string) => void;
 
-  constructor(inner: SpanExporter, label?: string, onFailure?: (detail: string) => void) {
+  constructor(inner: SpanExporter, label: string, report: (detail: string) => void) {
     this._inner = inner;
     this._label = label;
-    this._onFailure = onFailure;
+    this._report = report;
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this._inner.export(spans, (result) => {
       if (result.code === ExportResultCode.SUCCESS) return resultCallback(result);
-      const cause = result.error;
-      const code = (cause as { code?: unknown } | undefined)?.code;
-      const message = cause?.message || 'export failed';
-      this._onFailure?.(typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message);
-      if (this._label === undefined) return resultCallback(result);
-      const error = new Error(`${this._label}: ${message}`, { cause });
-      if (typeof code === 'string') Object.assign(error, { code });
-      resultCallback({ ...result, error });
+      this._report(result.error ? failureLine(result.error) : 'export failed');
+      resultCallback({ ...result, error: new ReportedExportError(this._label, result.error) });
     });
   }
 

@@ -90,15 +90,14 @@ describe('watchOtelErrors', () => {
   test("export failures the exporters reported, and the batch processor's own Timeout, are not reported again", async () => {
     const { diag } = await import('@opentelemetry/api');
     const { globalErrorHandler } = await import('@opentelemetry/core');
-    const { watchOtelErrors, COLLECTOR_LABEL, SENTRY_LABEL } = await import('../src/delivery.js');
+    const { watchOtelErrors, COLLECTOR_LABEL, ReportedExportError, SENTRY_LABEL } = await import('../src/delivery.js');
     const { lines, log } = recorder();
     watchOtelErrors(new DeliveryWatch(log), log);
-    const refused = (prefix: string): Error =>
-      Object.assign(new Error(`${prefix}connect ECONNREFUSED 127.0.0.1:4318`), { code: 'ECONNREFUSED' });
-    globalErrorHandler(refused(`${COLLECTOR_LABEL}: `));
-    globalErrorHandler(refused(`${SENTRY_LABEL}: `));
+    const refused = (): Error => Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:4318`), { code: 'ECONNREFUSED' });
+    globalErrorHandler(new ReportedExportError(COLLECTOR_LABEL, refused()));
+    globalErrorHandler(new ReportedExportError(SENTRY_LABEL, refused()));
     globalErrorHandler(new Error('Timeout'));
-    // core's error handler flattens errors to JSON, stack and all: the warning keeps one short line of it.
+    // Any other error: one short line of it, code first.
     globalErrorHandler(Object.assign(new Error('socket hang up\nmore'), { code: 'ECONNRESET' }));
     diag.disable();
     assert.deepEqual(
