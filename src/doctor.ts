@@ -17,9 +17,9 @@ import type { Config, Dsn, Env } from './config.js';
 import type { CollectorConfig } from './otel-env.js';
 import { safeUrl } from './privacy.js';
 import { scrub } from './log.js';
-import { connectTcp, handshakeTls, hostPort, post, resolveHost } from './probe.js';
+import { connectTcp, handshakeTls, hostPort, post, resolveHost, targetOf } from './probe.js';
 import type { Target } from './probe.js';
-import { answerCheck, collectorAnswer, collectorFailure, tcpFailure, tlsFailure } from './explain.js';
+import { answerCheck, collectorAnswer, COLLECTOR_VARIABLES, SENTRY_VARIABLES, tcpFailure, tlsFailure } from './explain.js';
 import { NO_RELEASE_REASON, releaseWarning, resolveRelease } from './release.js';
 import { EXCLUDED_PATHS, LightspeedSampler } from './sampler.js';
 
@@ -175,16 +175,16 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Repor
  */
 async function collectorCheck(collector: CollectorConfig, send: boolean, timeoutMs: number, warn: (m: string) => void): Promise<Check> {
   const url = new URL(collector.url);
-  const https = url.protocol === 'https:';
-  const target = { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) || (https ? 443 : 80) };
+  const target = targetOf(url);
   const where = hostPort(target);
-  const ca = collector.certificate ? loadCaBundle(collector.certificate.path, { warn }, collector.certificate.variable)?.ca : undefined;
+  const bundle = collector.certificate ? loadCaBundle(collector.certificate.path, { warn }, collector.certificate.variable) : undefined;
+  const ca = bundle?.ca;
   const tcp = await connectTcp(target, timeoutMs);
-  if (!tcp.ok) return { name: 'collector', ok: false, ...collectorFailure(tcpFailure(tcp, where)) };
-  if (https) {
+  if (!tcp.ok) return { name: 'collector', ok: false, ...tcpFailure(tcp, where, COLLECTOR_VARIABLES) };
+  if (url.protocol === 'https:') {
     const tls = await handshakeTls(target, ca, timeoutMs);
-    if (!tls.ok)
-      return { name: 'collector', ok: false, ...collectorFailure(tlsFailure(tls, target.host, undefined, "the collector's CA")) };
+    const trust = trustOf(bundle, COLLECTOR_VARIABLES.ca);
+    if (!tls.ok) return { name: 'collector', ok: false, ...tlsFailure(tls, target.host, bundle, trust, COLLECTOR_VARIABLES) };
   }
   if (!send) {
     return {
@@ -217,10 +217,9 @@ async function ingestFor(dsn: Dsn): Promise<Ingest | undefined> {
   const envelope = new URL(core.getEnvelopeEndpointWithUrlEncodedAuth(components));
   envelope.search = '';
   const url = new URL(otlp.url);
-  const https = url.protocol === 'https:';
   return {
-    target: { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) || (https ? 443 : 80) },
-    https,
+    target: targetOf(url),
+    https: url.protocol === 'https:',
     envelopeUrl: envelope.href,
     otlpUrl: otlp.url,
     headers: { 'X-Sentry-Auth': auth },
@@ -324,9 +323,7 @@ async function networkChecks(ingest: Ingest, bundle: CaBundle | undefined, send:
   const ca = bundle?.ca;
   if (ingest.https) {
     const tls = await handshakeTls(target, ca, timeoutMs);
-    const trust = bundle
-      ? `Node's root certificates and ${plural(bundle.count, 'certificate')} from SENTRY_CA_CERTS`
-      : "Node's root certificates";
+    const trust = trustOf(bundle, SENTRY_VARIABLES.ca);
     if (!tls.ok) {
       checks.push({ name: 'tls', ok: false, ...tlsFailure(tls, target.host, bundle, trust) });
       return checks;
@@ -369,6 +366,11 @@ async function testEnvelope(): Promise<string> {
 
 function schemeOf(dsn: Dsn): string {
   return new URL(dsn.value).protocol.replace(':', '');
+}
+
+/** What a TLS handshake is verified against. */
+function trustOf(bundle: CaBundle | undefined, variable: string): string {
+  return bundle ? `Node's root certificates and ${plural(bundle.count, 'certificate')} from ${variable}` : "Node's root certificates";
 }
 
 /** `1 certificate`, `2 certificates`. */

@@ -9,14 +9,22 @@ import type { Answer, Outcome } from './probe.js';
 
 export type Failure = { readonly code: string; readonly message: string };
 
+/** The variables a fix names: where the endpoint and the CA bundle are set. */
+export interface Variables {
+  readonly endpoint: string;
+  readonly ca: string;
+}
+export const SENTRY_VARIABLES: Variables = { endpoint: 'SENTRY_DSN', ca: 'SENTRY_CA_CERTS' };
+export const COLLECTOR_VARIABLES: Variables = { endpoint: 'OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT', ca: 'OTEL_EXPORTER_OTLP_CERTIFICATE' };
+
 /** A TCP connect that failed: refused, timed out, unreachable. */
-export function tcpFailure(f: Failure, where: string): Pick<Check, 'detail' | 'fix'> {
+export function tcpFailure(f: Failure, where: string, vars: Variables = SENTRY_VARIABLES): Pick<Check, 'detail' | 'fix'> {
   const network = `a firewall or egress policy may block it: allow outbound TCP to ${where}`;
   switch (f.code) {
     case 'ECONNREFUSED':
       return {
         detail: `connection to ${where} refused: nothing listens there`,
-        fix: `check the host and port in SENTRY_DSN; ${network}`,
+        fix: `check the host and port in ${vars.endpoint}; ${network}`,
       };
     case 'TIMEOUT':
     case 'ETIMEDOUT':
@@ -25,7 +33,7 @@ export function tcpFailure(f: Failure, where: string): Pick<Check, 'detail' | 'f
     case 'ENETUNREACH':
       return { detail: `${where} is unreachable from here (${f.code})`, fix: network };
     default:
-      return { detail: `connecting to ${where} failed: ${f.message}`, fix: `check the host and port in SENTRY_DSN; ${network}` };
+      return { detail: `connecting to ${where} failed: ${f.message}`, fix: `check the host and port in ${vars.endpoint}; ${network}` };
   }
 }
 
@@ -38,13 +46,19 @@ const UNTRUSTED = new Set([
 ]);
 
 /** A handshake that failed: an untrusted or expired certificate, a wrong name, or no TLS at all. */
-export function tlsFailure(f: Failure, host: string, bundle: CaBundle | undefined, trust: string): Pick<Check, 'detail' | 'fix'> {
+export function tlsFailure(
+  f: Failure,
+  host: string,
+  bundle: CaBundle | undefined,
+  trust: string,
+  vars: Variables = SENTRY_VARIABLES,
+): Pick<Check, 'detail' | 'fix'> {
   if (UNTRUSTED.has(f.code)) {
     return {
       detail: `the server's certificate is not trusted by ${trust}: ${f.message} (${f.code})`,
       fix: bundle
-        ? `add the CA that signed the server's certificate to the PEM file in SENTRY_CA_CERTS (${bundle.path})`
-        : "if the ingest sits behind a private CA (self-hosted Sentry, a TLS-inspecting proxy), set SENTRY_CA_CERTS to a PEM file holding that CA's certificate",
+        ? `add the CA that signed the server's certificate to the PEM file in ${vars.ca} (${bundle.path})`
+        : `if the ingest sits behind a private CA (self-hosted Sentry, a TLS-inspecting proxy), set ${vars.ca} to a PEM file holding that CA's certificate`,
     };
   }
   if (f.code === 'CERT_HAS_EXPIRED' || f.code === 'CERT_NOT_YET_VALID') {
@@ -56,7 +70,7 @@ export function tlsFailure(f: Failure, host: string, bundle: CaBundle | undefine
   if (f.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return {
       detail: `the server's certificate is not valid for ${host}: ${f.message}`,
-      fix: 'use the host name the certificate was issued for in SENTRY_DSN',
+      fix: `use the host name the certificate was issued for in ${vars.endpoint}`,
     };
   }
   return {
@@ -116,17 +130,6 @@ function serverDetail(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A network failure on the way to the collector: the same reasons, with its variables in the fix. */
-export function collectorFailure(failure: Pick<Check, 'detail' | 'fix'>): Pick<Check, 'detail' | 'fix'> {
-  return {
-    detail: failure.detail,
-    fix: (failure.fix ?? '')
-      .replace('the host and port in SENTRY_DSN', 'the host and port in OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT')
-      .replace('SENTRY_CA_CERTS', 'OTEL_EXPORTER_OTLP_CERTIFICATE')
-      .replace('in SENTRY_DSN', 'in OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT'),
-  };
 }
 
 /** The collector's answer to an export holding no spans. */

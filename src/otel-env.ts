@@ -198,7 +198,7 @@ function readCompression(get: Get, warn: Warn): 'gzip' | 'none' {
  * maps them (`fieldRef: metadata.name` and the like), under their semantic
  * convention names. Nothing is probed: no API server, no cloud metadata.
  */
-export const K8S_VARIABLES: ReadonlyArray<readonly [variable: string, attribute: string]> = [
+const K8S_VARIABLES: ReadonlyArray<readonly [variable: string, attribute: string]> = [
   ['K8S_POD_NAME', 'k8s.pod.name'],
   ['K8S_POD_UID', 'k8s.pod.uid'],
   ['K8S_NAMESPACE_NAME', 'k8s.namespace.name'],

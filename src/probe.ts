@@ -20,6 +20,11 @@ export interface Target {
   readonly port: number;
 }
 
+/** Where a URL connects to: its host without IPv6 brackets, and its port or the scheme's default. */
+export function targetOf(url: URL): Target {
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+}
+
 /**
  * Runs `start` and settles with what it reports or a timeout, whichever comes
  * first. `start` returns a cleanup, called once either way (it closes sockets).
