@@ -5,7 +5,6 @@
  */
 
 export interface SentRequest {
-  readonly n: number;
   readonly route: string;
   readonly path: string;
   readonly method: string;
@@ -21,7 +20,6 @@ export interface RouteSummary {
   readonly traced: boolean;
   readonly sent: number;
   readonly spans: number;
-  readonly errors: number;
 }
 
 export interface DemoResult {
