@@ -11,7 +11,11 @@ interface ChartRow {
 const COLORS = ['#9e9e9e', '#90caf9', '#1565c0', '#ef6c00', '#6a1b9a', '#2e7d32'];
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function chartSvg(rows: readonly ChartRow[], routes: readonly string[], meta: { node: string; runs: number; date: string }): string {
+export function chartSvg(
+  rows: readonly ChartRow[],
+  routes: readonly string[],
+  meta: { node: string; runs: number; rounds: number; date: string },
+): string {
   const variants = [...new Set(rows.map((r) => r.variant))];
   const workloads = [...new Set(rows.map((r) => r.workload))];
   const bar = 14;
@@ -30,7 +34,7 @@ export function chartSvg(rows: readonly ChartRow[], routes: readonly string[], m
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="24" font-size="16" font-weight="bold">Throughput as a share of bare node (higher is better)</text>`,
-    `<text x="${left}" y="42" fill="#555">median of ${meta.runs} run(s) × rounds, per-round ratio to bare, Node ${escape(meta.node)}, ${escape(meta.date.slice(0, 10))}</text>`,
+    `<text x="${left}" y="42" fill="#555">median of ${meta.runs} run(s) × ${meta.rounds} rounds, per-round ratio to bare, Node ${escape(meta.node)}, ${escape(meta.date.slice(0, 10))}</text>`,
   ];
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
     out.push(

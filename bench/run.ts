@@ -44,27 +44,33 @@ interface Variant {
   readonly name: string;
   readonly args: (sinkPort: number) => string[];
   readonly env: (sinkPort: number) => Record<string, string>;
-  /** It traces, so the sink must hear from it; one that does not would make its figures meaningless. */
-  readonly delivers: boolean;
+  /**
+   * The sink paths it must deliver to (it traces, or exports twice): a variant
+   * that does not would make its figures meaningless.
+   */
+  readonly delivers: readonly RegExp[];
 }
 
 const dsn = (port: number): string => `http://benchpublickey@127.0.0.1:${port}/1`;
+const SENTRY_OTLP = /\/integration\/otlp\/v1\/traces\/?$/;
+const SENTRY_ENVELOPE = /\/api\/1\/envelope\/?/;
+const COLLECTOR_OTLP = /^\/v1\/traces$/;
 const VARIANTS: readonly Variant[] = [
-  { name: 'bare node', args: () => [], env: () => ({}), delivers: false },
-  { name: 'ours, no DSN', args: () => ['--import', '@org/sentry-register'], env: () => ({}), delivers: false },
-  { name: 'ours, DSN', args: () => ['--import', '@org/sentry-register'], env: (p) => ({ SENTRY_DSN: dsn(p) }), delivers: true },
+  { name: 'bare node', args: () => [], env: () => ({}), delivers: [] },
+  { name: 'ours, no DSN', args: () => ['--import', '@org/sentry-register'], env: () => ({}), delivers: [] },
+  { name: 'ours, DSN', args: () => ['--import', '@org/sentry-register'], env: (p) => ({ SENTRY_DSN: dsn(p) }), delivers: [SENTRY_OTLP] },
   {
     // The same spans exported twice: what a second OTLP backend costs.
     name: 'ours, DSN + OTLP collector',
     args: () => ['--import', '@org/sentry-register'],
     env: (p) => ({ SENTRY_DSN: dsn(p), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${p}` }),
-    delivers: true,
+    delivers: [SENTRY_OTLP, COLLECTOR_OTLP],
   },
   {
     name: '@sentry/node default (tracesSampleRate 0.25)',
     args: () => ['--import', join(BENCH, 'peers', 'sentry-default.mjs')],
     env: (p) => ({ SENTRY_DSN: dsn(p) }),
-    delivers: true,
+    delivers: [SENTRY_ENVELOPE],
   },
   {
     name: 'OTel auto-instrumentations (parentbased_traceidratio 0.25)',
@@ -89,7 +95,7 @@ const VARIANTS: readonly Variant[] = [
       // The same export cadence as ours.
       OTEL_BSP_SCHEDULE_DELAY: '1000',
     }),
-    delivers: true,
+    delivers: [SENTRY_OTLP],
   },
 ];
 
@@ -196,11 +202,13 @@ async function runWorkload(workload: Workload, sink: Sink, run: number): Promise
     }
     return { samples, windows };
   } finally {
-    for (const r of running) {
-      r.child.kill('SIGKILL');
-      if (r.child.exitCode === null && r.child.signalCode === null) await new Promise((resolve) => r.child.once('exit', resolve));
-    }
+    for (const r of running) await stop(r.child);
   }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
 }
 
 const median = (xs: number[]): number => {
@@ -229,18 +237,21 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 // The sink counts deliveries from all variants together, so each tracing variant is checked alone, once.
-for (const variant of VARIANTS.filter((v) => v.delivers)) {
+for (const variant of VARIANTS.filter((v) => v.delivers.length > 0)) {
   const before = sink.requests.length;
   const { child, port } = await startVariant(variant, 'hello', sink.port);
+  const missing = (): RegExp[] => variant.delivers.filter((path) => !sink.requests.slice(before).some((r) => path.test(r.url)));
   try {
     await load(port, 'POST /work', 1.5);
     await sink
-      .waitFor(`${variant.name} to deliver`, () => sink.requests.length > before, 5000)
+      .waitFor(`${variant.name} to deliver`, () => missing().length === 0, 5000)
       .catch(() => {
-        throw new Error(`${variant.name} sent nothing to the sink: it is not tracing, so its figures would mean nothing`);
+        throw new Error(
+          `${variant.name} sent nothing to ${missing().join(', ')} at the sink: it is not tracing (or exporting) as it should, so its figures would mean nothing`,
+        );
       });
   } finally {
-    child.kill('SIGKILL');
+    await stop(child);
   }
 }
 await sink.close();
