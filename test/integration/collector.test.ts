@@ -13,6 +13,7 @@ import { startSink } from '../../src/sink.js';
 import type { Sink, SinkSpan } from '../../src/sink.js';
 import type { Collector } from '../support/collector.js';
 import { closedPort } from '../support/ports.js';
+import { SHUTDOWN_BOUND_MS } from '../faults/support.js';
 import { drive, spawnFixture, testFixtures } from './runner.js';
 import type { Proc } from './runner.js';
 
@@ -20,7 +21,6 @@ const JSON_BODY = { headers: { 'content-type': 'application/json' }, body: '{}' 
 // Personal data every request carries; none of it may reach either backend.
 const PRIVATE = { 'user-agent': 'Jane-Laptop/1.0', 'x-forwarded-for': '203.0.113.9', cookie: 'session=s3cr3t-cookie' };
 const COLLECTOR_KEY = 'collector-api-key-7f3a';
-const SHUTDOWN_BOUND_MS = 2200;
 const SERVER = 2;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event JSON from the sink is untyped
@@ -272,7 +272,6 @@ async function listenCounting(port: number, host: string): Promise<{ server: Ser
 test("without an OTLP endpoint nothing dials OTel's default localhost:4318, whatever else OTEL_* says", async (t) => {
   const listeners = (await Promise.all([listenCounting(4318, '127.0.0.1'), listenCounting(4318, '::1')])).filter((l) => l !== undefined);
   if (listeners.length === 0) return t.skip('port 4318 is taken on this machine');
-  const { startSink } = await import('../../src/sink.js');
   const sink = await startSink();
   try {
     const { proc } = await spawnFixture('http-app.mjs', 'import', {
