@@ -7,6 +7,9 @@
  * line is still scrubbed of registered secrets (the DSN and its key) before it
  * is written, so an upstream error message that echoes the DSN cannot leak it.
  */
+import { types } from 'node:util';
+import { describeThrown } from './throwable.js';
+
 export const PREFIX = '[sentry-register]';
 
 export interface Logger {
@@ -71,6 +74,7 @@ export function registerSecret(secret: string): void {
 
 /** A short description of a thrown value, for one log line. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
+  // No getter of the thrown value may throw here: this line is often the last thing we do.
+  const { name, message } = describeThrown(err);
+  return types.isNativeError(err) ? `${name}: ${message}` : message;
 }
