@@ -1,16 +1,18 @@
+import type { CaptureThrown } from './capture.js';
+import { guarded } from './guarded.js';
 import type { Flush, Listener } from './shutdown.js';
 import { SHUTDOWN_BUDGET_MS } from './shutdown.js';
 
 /**
  * Node's crash semantics, kept.
  *
- * Any `unhandledRejection` listener (Sentry needs one to capture) stops Node
- * from crashing on an unhandled rejection in its default `throw` mode. So
- * Sentry's listener only captures (mode `none`), and ours does what Node would
- * have done without any listener: raise the rejection as an uncaught
- * exception. That reaches the app's own `uncaughtException` handlers if it
- * has any, exactly as in Node; if it has none, Sentry's handler captures,
- * and `fatal()` flushes and lets Node report the error and pick the exit code.
+ * Any `unhandledRejection` listener (we need one to capture) stops Node from
+ * crashing on an unhandled rejection in its default `throw` mode. So ours
+ * captures and then does what Node would have done without any listener:
+ * raise the rejection as an uncaught exception. That reaches the app's own
+ * `uncaughtException` handlers if it has any, exactly as in Node; if it has
+ * none, ours flushes and hands the error back to Node, which reports it and
+ * picks the exit code.
  */
 export type RejectionMode = 'throw' | 'strict' | 'warn' | 'none' | 'warn-with-error-code';
 const MODES = new Set<string>(['throw', 'strict', 'warn', 'none', 'warn-with-error-code']);
@@ -40,16 +42,31 @@ export function rejectionOutcome(mode: RejectionMode, appListeners: number): 'ra
   return 'nothing';
 }
 
-/** The error Node raises for a rejection whose reason is not an Error. */
-export function asUncaught(reason: unknown): unknown {
-  if (reason instanceof Error) return reason;
+/**
+ * What Node raises for an unhandled rejection (node 20-26
+ * lib/internal/process/promises.js): an error-like reason (an object with an
+ * own `stack`) as itself, anything else wrapped in an UnhandledPromiseRejection.
+ * The wrapper's stack starts below `omitFrom` and so holds no frame of ours.
+ */
+export function asUncaught(reason: unknown, omitFrom: (...args: never[]) => unknown = asUncaught): unknown {
+  if (isErrorLike(reason)) return reason;
   const err = new Error(
     'This error originated either by throwing inside of an async function without a catch block, ' +
       `or by rejecting a promise which was not handled with .catch(). The promise rejected with the reason "${describeReason(reason)}".`,
   );
   err.name = 'UnhandledPromiseRejection';
   (err as Error & { code?: string }).code = 'ERR_UNHANDLED_REJECTION';
+  Error.captureStackTrace(err, omitFrom);
   return err;
+}
+
+function isErrorLike(value: unknown): boolean {
+  try {
+    return typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, 'stack');
+  } catch {
+    // A revoked Proxy: no own properties to ask about.
+    return false;
+  }
 }
 
 /**
@@ -67,43 +84,75 @@ export function describeReason(reason: unknown): string {
 }
 
 export interface CrashHandling {
-  /** Sentry's `onFatalError`: flush, then let Node report the error and exit as it would. */
-  fatal(error: unknown): void;
-  /** Our `unhandledRejection` listener: does what Node would have done without listeners. */
+  /** Our `uncaughtException` listener: captures, and where Node would exit, flushes and lets Node report and exit. */
+  onUncaught(error: unknown): void;
+  /** Our `unhandledRejection` listener: captures, then does what Node would have done without listeners. */
   onRejection(reason: unknown): void;
-  /** True for an error we re-raised, whose second capture must be dropped. */
-  isRethrown(error: unknown): boolean;
 }
 
-/** `isOwn` tells our and Sentry's listeners from the app's. */
-export function createCrashHandling(flush: Flush, isOwn: (listener: Listener) => boolean, proc: NodeJS.Process = process): CrashHandling {
-  const rethrown = new WeakSet<object>();
+/**
+ * The process's crash paths, ours instead of Sentry's OnUncaughtException and
+ * OnUnhandledRejection integrations (@sentry/node 11.12), whose capture reads
+ * the thrown value's getters: a throw there, inside a process listener, made
+ * Node exit with code 7 instead of 1. Every capture here goes through
+ * `capture` (capture.ts), which never throws. `isOwn` tells our and Sentry's
+ * listeners from the app's.
+ */
+export function createCrashHandling(
+  flush: Flush,
+  isOwn: (listener: Listener) => boolean,
+  capture: CaptureThrown,
+  proc: NodeJS.Process = process,
+): CrashHandling {
+  const raised = new WeakSet<object>();
   const mode = rejectionMode(proc.execArgv, proc.env['NODE_OPTIONS']);
-  return {
-    fatal(error) {
-      void flush(SHUTDOWN_BUDGET_MS).then(() => {
-        for (const l of proc.listeners('uncaughtException')) {
-          if (isOwn(l as Listener)) proc.removeListener('uncaughtException', l);
-        }
-        setImmediate(() => {
-          throw error;
-        });
+  let crashing = false;
+  const appListeners = (event: 'uncaughtException' | 'unhandledRejection'): number =>
+    proc.listeners(event as 'uncaughtException').filter((l) => !isOwn(l as Listener) && l.name !== 'domainUncaughtExceptionClear').length;
+
+  /** Flushes, then hands the error back to Node with our listeners gone, so Node reports it and picks the exit code. */
+  const crash = (error: unknown): void => {
+    crashing = true;
+    const raise = (): void => {
+      for (const l of proc.listeners('uncaughtException')) if (isOwn(l as Listener)) proc.removeListener('uncaughtException', l);
+      // A throw in a microtask reaches Node's triggerUncaughtException, which
+      // places the report's `file:line` header afresh (V8 Exception::CreateMessage):
+      // at the error's first frame while its stack is unformatted, else in
+      // Node's task queue; never at this line. Capturing formats the stack,
+      // and V8 keeps no call sites after that, so a captured crash's header
+      // names Node's task queue (docs/compatibility.md).
+      queueMicrotask(() => {
+        throw error;
       });
-    },
-    onRejection(reason) {
-      const appListeners = proc.listeners('unhandledRejection').filter((l) => !isOwn(l as Listener)).length;
-      const outcome = rejectionOutcome(mode, appListeners);
-      if (outcome === 'raise') {
-        const error = asUncaught(reason);
-        if (typeof error === 'object' && error !== null) rethrown.add(error);
-        proc.nextTick(() => {
-          throw error;
-        });
-      } else if (outcome === 'exit-code') {
-        proc.emitWarning(asUncaught(reason) as Error, 'UnhandledPromiseRejectionWarning');
-        proc.exitCode = 1;
+    };
+    void flush(SHUTDOWN_BUDGET_MS).then(raise, raise);
+  };
+
+  const onRejection = guarded('the unhandled-rejection handler', (reason: unknown) => {
+    capture(reason, { type: 'auto.node.onunhandledrejection', handled: false }, { level: mode === 'strict' ? 'fatal' : 'error' });
+    const outcome = rejectionOutcome(mode, appListeners('unhandledRejection'));
+    if (outcome === 'raise') {
+      const error = asUncaught(reason, onRejection);
+      // Captured as a rejection already; the uncaught exception it becomes is not captured again.
+      if (typeof error === 'object' && error !== null) raised.add(error);
+      proc.nextTick(() => {
+        throw error;
+      });
+    } else if (outcome === 'exit-code') {
+      proc.emitWarning(asUncaught(reason, onRejection) as Error, 'UnhandledPromiseRejectionWarning');
+      proc.exitCode = 1;
+    }
+  });
+
+  return {
+    onUncaught: guarded('the uncaught-exception handler', (error: unknown) => {
+      // Node would have exited at the first one; later ones wait for it.
+      if (crashing) return;
+      if (!(typeof error === 'object' && error !== null && raised.has(error))) {
+        capture(error, { type: 'auto.node.onuncaughtexception', handled: false }, { level: 'fatal' });
       }
-    },
-    isRethrown: (error) => typeof error === 'object' && error !== null && rethrown.has(error),
+      if (appListeners('uncaughtException') === 0) crash(error);
+    }),
+    onRejection,
   };
 }

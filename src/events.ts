@@ -1,22 +1,18 @@
 /**
- * Our step in Sentry's event processing.
- * - Link every event to the active OTel span. `openTelemetryIntegration()` does
- *   this only when Sentry has no span of its own, but Sentry's channel-based
- *   framework integrations (Fastify in @sentry/node 11.12) put a non-recording
- *   placeholder span on the scope, whose made-up trace id then wins. With
- *   tracing off in Sentry, the OTel span is the only real one.
- * - Drop the second capture of a rejection we re-raised as an uncaught exception.
+ * Our step in Sentry's event processing: link every event to the active OTel
+ * span. `openTelemetryIntegration()` does this only when Sentry has no span of
+ * its own, and anything that puts a non-recording placeholder span on Sentry's
+ * scope (11.12's channel-based framework integrations did) would make its
+ * made-up trace id win. With tracing off in Sentry, the OTel span is the only
+ * real one.
  */
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Integration } from '@sentry/core';
 
-export function sentryRegisterIntegration(isRethrown: (error: unknown) => boolean): Integration {
+export function sentryRegisterIntegration(): Integration {
   return {
     name: 'SentryRegister',
-    processEvent(event, hint) {
-      const secondCapture =
-        isRethrown(hint.originalException) && event.exception?.values?.some((v) => v.mechanism?.type === 'auto.node.onuncaughtexception');
-      if (secondCapture) return null;
+    processEvent(event) {
       const active = trace.getSpanContext(context.active());
       if (active && isSpanContextValid(active)) {
         event.contexts = { ...event.contexts, trace: { ...event.contexts?.trace, trace_id: active.traceId, span_id: active.spanId } };

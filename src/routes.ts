@@ -6,6 +6,7 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
+import { guarded } from './guarded.js';
 
 const fastifyRoutes = new WeakMap<object, string>();
 let subscribed = false;
@@ -18,21 +19,28 @@ interface FastifyHandlerMessage {
 export function watchFrameworkRoutes(): void {
   if (subscribed) return;
   subscribed = true;
-  subscribe('tracing:fastify.request.handler:start', (message) => {
-    const request = (message as FastifyHandlerMessage).request;
-    const url = request?.routeOptions?.url;
-    if (request?.raw && typeof url === 'string') fastifyRoutes.set(request.raw, url);
-  });
+  subscribe(
+    'tracing:fastify.request.handler:start',
+    guarded('the Fastify route subscriber', (message: unknown) => {
+      const request = (message as FastifyHandlerMessage).request;
+      const url = request?.routeOptions?.url;
+      if (request?.raw && typeof url === 'string') fastifyRoutes.set(request.raw, url);
+    }),
+  );
 }
 
 /** The framework's route template for a finished request, if one is known. */
 export function routeOf(req: IncomingMessage): string | undefined {
   const fastify = fastifyRoutes.get(req);
   if (fastify !== undefined) return fastify;
-  const express = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: unknown };
-  if (express.route && typeof express.route.path === 'string') {
-    const base = typeof express.baseUrl === 'string' ? express.baseUrl : '';
-    return `${base}${express.route.path}` || '/';
+  try {
+    const express = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: unknown };
+    if (express.route && typeof express.route.path === 'string') {
+      const base = typeof express.baseUrl === 'string' ? express.baseUrl : '';
+      return `${base}${express.route.path}` || '/';
+    }
+  } catch {
+    // An app's own `route` or `baseUrl` getter threw: no template, the path names it.
   }
   return undefined;
 }

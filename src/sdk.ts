@@ -21,6 +21,7 @@ import type { Integration } from '@sentry/core';
 import type { NodeOptions } from '@sentry/node';
 import { installBridge } from './bridge.js';
 import { loadCaBundle } from './ca.js';
+import { makeCapture } from './capture.js';
 import type { Config, Dsn } from './config.js';
 import { createCrashHandling } from './crash.js';
 import {
@@ -36,6 +37,7 @@ import { sentryRegisterIntegration } from './events.js';
 import { GatedHttpInstrumentation, HeadIds } from './gate.js';
 import { eagerIsolation, isolateRequests, lazyIsolation } from './isolation.js';
 import { collectorExporter, sentryOtlpExporter } from './exporter.js';
+import { ExpressErrorCapture, watchFastifyErrors } from './frameworks.js';
 import { registerEsmHooks } from './hooks.js';
 import { log } from './log.js';
 import { spanName } from './naming.js';
@@ -49,8 +51,7 @@ import { HealthRouteGuard } from './spanfilter.js';
 import { boundedFlush, installShutdown, SHUTDOWN_BUDGET_MS } from './shutdown.js';
 import type { Flush, Listener } from './shutdown.js';
 import type { Handle } from './start.js';
-
-const REPLACED_INTEGRATIONS = new Set(['Http', 'NodeFetch', 'OnUnhandledRejection']);
+import { capturable } from './throwable.js';
 
 export interface SdkOptions {
   /**
@@ -142,9 +143,15 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   };
 
   let ownListeners = new Set<Listener>();
-  const crash = createCrashHandling(flush, (l) => ownListeners.has(l));
+  const capture = makeCapture(Sentry);
+  const crash = createCrashHandling(flush, (l) => ownListeners.has(l), capture);
 
-  Sentry.init({
+  // Sentry as an error client only: no default integrations, so none that
+  // wraps the app's or its framework's objects (11.12's Express, Fastify, Hapi,
+  // Koa, Hono and Nitro integrations), listens on its workers and child
+  // processes (WorkerThreads, ChildProcess: an 'error' listener stops Node
+  // from crashing), or patches Function.prototype (FunctionToString).
+  Sentry.initWithoutDefaultIntegrations({
     dsn: dsn.value,
     environment: config.environment,
     release,
@@ -157,25 +164,23 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     dataCollection: DATA_COLLECTION,
     shutdownTimeout: SHUTDOWN_BUDGET_MS,
     beforeSend: pipeline.beforeSend,
-    ...(preload ? { onFatalError: crash.fatal } : {}),
     transport: options.transport ?? ((transportOptions) => watchTransport(Sentry.makeNodeTransport(transportOptions), watch)),
     transportOptions: { httpModule: boundedHttpModule, ...(caBundle ? { caCerts: [...caBundle.ca] } : {}) },
-    integrations: (defaults: Integration[]) => [
-      ...defaults.filter((i) => !REPLACED_INTEGRATIONS.has(i.name)),
-      // No Http integration: request isolation comes from isolation.ts at a
-      // fraction of its cost. fetch keeps its breadcrumbs; OTel owns its spans
-      // and propagation.
-      Sentry.nativeNodeFetchIntegration({ spans: false, tracePropagation: false }),
-      // Capture only; crash semantics are ours to keep (crash.ts).
-      Sentry.onUnhandledRejectionIntegration({ mode: 'none' }),
-      Sentry.openTelemetryIntegration(),
-      sentryRegisterIntegration(crash.isRethrown),
-    ],
+    integrations: errorClientIntegrations(),
+    // 11.12's client otherwise registers a module loader that rewrites the
+    // source of framework files (router's layer.js, Fastify's hooks) to publish
+    // diagnostics channels for those integrations: the app's code, changed.
+    enableRuntimeChannelInjection: false,
   });
 
   const lazy = lazyIsolation(Sentry);
   if (!lazy) log.debug("Sentry's scope store is not the one this preload knows; each request forks its scopes eagerly");
   const unisolate = isolateRequests(lazy ?? eagerIsolation(Sentry));
+
+  // Route errors, captured where the frameworks publish them (frameworks.ts);
+  // built before the ESM hooks are awaited, like every instrumentation.
+  const unwatchFastify = watchFastifyErrors(capture);
+  const expressErrors = new ExpressErrorCapture(capture);
 
   const tracing = processor
     ? startTracing({ config, dsn, release, version, sampler, ids, processor, preload, onFirstRequest: () => checkForeignInit() })
@@ -183,7 +188,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   await waitForHooks();
 
   installBridge({
-    captureException: Sentry.captureException,
+    captureException: (error, context) => Sentry.captureException(capturable(error), context),
     captureMessage: (message, level) => Sentry.captureMessage(message, level),
     addBreadcrumb: Sentry.addBreadcrumb,
     setTag: Sentry.setTag,
@@ -194,8 +199,9 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
 
   const added: Array<[string, Listener]> = [];
   if (preload) {
+    process.on('uncaughtException', crash.onUncaught);
     process.on('unhandledRejection', crash.onRejection);
-    added.push(['unhandledRejection', crash.onRejection as Listener]);
+    added.push(['uncaughtException', crash.onUncaught as Listener], ['unhandledRejection', crash.onRejection as Listener]);
     for (const [event, l] of installShutdown({ flush, log, isOwnListener: (l) => ownListeners.has(l) })) added.push([event, l]);
     ownListeners = newListeners(
       before,
@@ -225,6 +231,8 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       for (const [event, l] of added) process.removeListener(event, l);
       await flush(SHUTDOWN_BUDGET_MS);
       await Promise.allSettled([tracing?.close(), Sentry.close(SHUTDOWN_BUDGET_MS)]);
+      unwatchFastify();
+      expressErrors.disable();
       unisolate();
     },
   };
@@ -338,6 +346,29 @@ function startTracing(parts: TracingParts): { close(): Promise<void> } {
       for (const unpatch of unpatches) unpatch();
     },
   };
+}
+
+/** What builds and enriches error events; nothing here wraps an object the app owns. */
+function errorClientIntegrations(): Integration[] {
+  return [
+    Sentry.eventFiltersIntegration(),
+    Sentry.linkedErrorsIntegration(),
+    Sentry.dedupeIntegration(),
+    Sentry.requestDataIntegration(),
+    Sentry.systemErrorIntegration(),
+    Sentry.consoleIntegration(),
+    // No Http integration: request isolation comes from isolation.ts at a
+    // fraction of its cost. fetch keeps its breadcrumbs; OTel owns its spans
+    // and propagation.
+    Sentry.nativeNodeFetchIntegration({ spans: false, tracePropagation: false }),
+    Sentry.contextLinesIntegration(),
+    Sentry.nodeContextIntegration(),
+    Sentry.processSessionIntegration(),
+    Sentry.modulesIntegration(),
+    Sentry.openTelemetryIntegration(),
+    // Uncaught exceptions and unhandled rejections are captured by crash.ts.
+    sentryRegisterIntegration(),
+  ];
 }
 
 const WATCHED_EVENTS = ['uncaughtException', 'unhandledRejection', 'SIGTERM', 'SIGINT', 'beforeExit'] as const;

@@ -1,0 +1,38 @@
+/**
+ * The one way the preload hands a thrown value to Sentry. It never throws:
+ * the value goes through `capturable()` first (a stand-in for anything Sentry
+ * could not read), and a failure inside Sentry is counted, not raised, because
+ * every caller runs inside the app's own stack or a process listener.
+ */
+import type { captureException, getIsolationScope, SeverityLevel } from '@sentry/core';
+import { noteFailure } from './guarded.js';
+import { capturable, isStandIn } from './throwable.js';
+
+export interface SentryCapture {
+  readonly captureException: typeof captureException;
+  readonly getIsolationScope: typeof getIsolationScope;
+}
+
+export interface Mechanism {
+  readonly type: string;
+  readonly handled: boolean;
+}
+
+/** Captures any thrown value, named for its route; never throws. */
+export type CaptureThrown = (value: unknown, mechanism: Mechanism, options?: { transaction?: string; level?: SeverityLevel }) => void;
+
+export function makeCapture(sentry: SentryCapture): CaptureThrown {
+  return (value, mechanism, options = {}) => {
+    try {
+      const error = capturable(value);
+      // The request's own isolation scope: the route names the event as it names the span.
+      if (options.transaction) sentry.getIsolationScope().setTransactionName(options.transaction);
+      sentry.captureException(error, {
+        mechanism: isStandIn(error) ? { ...mechanism, synthetic: true } : mechanism,
+        ...(options.level ? { captureContext: { level: options.level } } : {}),
+      });
+    } catch (err) {
+      noteFailure('capturing an error', err);
+    }
+  };
+}
