@@ -15,8 +15,11 @@ const framework = (app: string, mechanism: string): Fixture => ({
   traffic: async (proc, sink) => {
     assert.equal((await proc.request('POST', '/users/42?token=abc', JSON_BODY)).status, 200);
     assert.equal((await proc.request('GET', '/users/42')).status, 200);
+    // A 4xx is the client's error: answered, never captured. Sent first, so its event would arrive before the others.
+    assert.equal((await proc.request('POST', '/bad/1', JSON_BODY)).status, 400);
+    assert.equal((await proc.request('POST', '/async-fail/3', JSON_BODY)).status, 500);
     assert.equal((await proc.request('POST', '/fail/7?token=abc', JSON_BODY)).status, 500);
-    await sink.waitFor('the route error event', (s) => s.events().length === 1);
+    await sink.waitFor('the two route error events', (s) => s.events().length === 2);
   },
   expect: async (sink, proc) => {
     proc.signal('SIGTERM');
@@ -24,10 +27,14 @@ const framework = (app: string, mechanism: string): Fixture => ({
     const server = sink.spans.filter((s) => s.kind === 2);
     // Sentry's transport suppresses tracing for its uploads (@sentry/node 11.12): no client spans for them.
     assert.equal(server.length, sink.spans.length, `unexpected spans: ${sink.spans.map((s) => s.name).join(', ')}`);
-    assert.deepEqual(server.map((s) => s.name).sort(), ['POST /fail/:id', 'POST /users/:id']);
+    assert.deepEqual(server.map((s) => s.name).sort(), ['POST /async-fail/:id', 'POST /bad/:id', 'POST /fail/:id', 'POST /users/:id']);
     assert.ok(server.every((s) => typeof s.attributes['http.route'] === 'string'));
 
-    const [event] = sink.events() as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- event JSON is untyped
+    // Everything is flushed by now: exactly one event per 5xx, none for the 400, no duplicates.
+    const events = sink.events() as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- event JSON is untyped
+    assert.deepEqual(events.map((e) => e['transaction']).sort(), ['POST /async-fail/:id', 'POST /fail/:id']);
+    for (const e of events) assert.equal(e['exception']?.values?.at(-1)?.mechanism?.handled, false);
+    const event = events.find((e) => e['transaction'] === 'POST /fail/:id');
     assert.ok(event);
     const failSpan = server.find((s) => s.name === 'POST /fail/:id');
     assert.equal(event['contexts']?.trace?.trace_id, failSpan?.traceId, 'event is not linked to the request trace');
