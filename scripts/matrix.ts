@@ -259,6 +259,12 @@ const NOTES = `## Notes
   be traced (Sentry's \`suppressTracing\` does not reach OTel's context here).
 - **\`npm run\` under NODE_OPTIONS.** That test puts the Node being tested first on PATH, so npm and the job run on it.
 - **Node 20 column.** It is the Node that runs \`npm run test:matrix\` (\`process.execPath\`); CI's is Node 20.
+- **The header of a crash report.** After capturing an uncaught error and flushing, the preload hands the error back to
+  Node from a microtask, so Node reports it and picks the exit code. Node places the report's \`file:line\` header afresh:
+  at the error's first frame while its stack is unformatted, else in Node's task queue
+  (\`node:internal/process/task_queues\`). Capturing reads \`error.stack\`, and V8 keeps no call sites once a stack is
+  formatted, so a captured crash's header names Node's task queue instead of the throw site (Node 20, 22, 24 and 26 alike).
+  The stack, the message, the exit code and the rest of the report are Node's; a request handler's stack has three frames of ours (the request isolation and the sampling gate) between the server and the handler, two fewer than before.
 `;
 
 function formatSeconds(s: number): string {
