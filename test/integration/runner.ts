@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -38,7 +39,8 @@ export function linkPackage(): void {
   }
 }
 
-export type LoadMode = 'import' | 'node_options';
+/** How the preload is loaded; `none` runs the app plain, for comparisons with Node's own behaviour. */
+export type LoadMode = 'import' | 'node_options' | 'none';
 
 export interface Proc {
   readonly port: number;
@@ -53,6 +55,16 @@ export interface Proc {
     path: string,
     init?: { headers?: Record<string, string>; body?: string },
   ): Promise<{ status: number; body: string }>;
+}
+
+/**
+ * The exit status as a shell reports it: the code, or 128 + the signal's
+ * number. Node killed by SIGTERM (signal 'SIGTERM', code null) and the
+ * preload's `process.exit(143)` after its SIGTERM flush both read 143.
+ */
+export function shellStatus(exit: { code: number | null; signal: NodeJS.Signals | null }): number | undefined {
+  if (exit.code !== null) return exit.code;
+  return exit.signal === null ? undefined : 128 + constants.signals[exit.signal];
 }
 
 export interface Fixture {
@@ -101,7 +113,7 @@ export function commandFor(
   const args = mode === 'import' ? ['--import', PACKAGE, app] : [app];
   if (mode === 'node_options') childEnv['NODE_OPTIONS'] = [env['NODE_OPTIONS'], `--import ${PACKAGE}`].filter(Boolean).join(' ');
   const shownEnv = Object.entries(env)
-    .filter(([k]) => mode === 'import' || k !== 'NODE_OPTIONS')
+    .filter(([k]) => mode !== 'node_options' || k !== 'NODE_OPTIONS')
     .concat(mode === 'node_options' ? [['NODE_OPTIONS', childEnv['NODE_OPTIONS']]] : [])
     .map(([k, v]) => `${k}=${JSON.stringify(v ?? '')}`)
     .join(' ');
@@ -196,12 +208,14 @@ export async function runFixture(fixture: Fixture, format: 'mjs' | 'cjs', mode: 
   }
 }
 
+const MODE_LABELS: Record<LoadMode, string> = { import: '--import', node_options: 'NODE_OPTIONS', none: 'plain' };
+
 /** Declares one test per fixture, module format and load mode. */
 export function testFixtures(fixtures: readonly Fixture[]): void {
   for (const fixture of fixtures) {
     for (const format of fixture.formats ?? (['mjs', 'cjs'] as const)) {
       for (const mode of fixture.modes ?? (['import', 'node_options'] as const)) {
-        test(`${fixture.name} [${format}, ${mode === 'import' ? '--import' : 'NODE_OPTIONS'}]`, () => runFixture(fixture, format, mode));
+        test(`${fixture.name} [${format}, ${MODE_LABELS[mode]}]`, () => runFixture(fixture, format, mode));
       }
     }
   }
