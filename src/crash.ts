@@ -60,12 +60,19 @@ export function asUncaught(reason: unknown, omitFrom: (...args: never[]) => unkn
   return err;
 }
 
+/** Node's own check, throws included: a revoked Proxy makes it throw a TypeError. */
 function isErrorLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, 'stack');
+}
+
+/** What Node raises: `asUncaught`'s result, or the TypeError its own check throws (a revoked Proxy). */
+function nodesUncaught(reason: unknown, omitFrom: (...args: never[]) => unknown): unknown {
   try {
-    return typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, 'stack');
-  } catch {
-    // A revoked Proxy: no own properties to ask about.
-    return false;
+    return asUncaught(reason, omitFrom);
+  } catch (thrown) {
+    // Made by V8 inside our check: its stack starts below our listener, as Node's would start in Node.
+    if (thrown instanceof Error) Error.captureStackTrace(thrown, omitFrom);
+    return thrown;
   }
 }
 
@@ -78,9 +85,20 @@ export function describeReason(reason: unknown): string {
   if (typeof reason === 'function') return Function.prototype.toString.call(reason);
   if (typeof reason !== 'object' || reason === null) return String(reason);
   if (Array.isArray(reason)) return '[object Array]';
-  const proto: unknown = Object.getPrototypeOf(reason);
-  const ctor = proto === null ? undefined : Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  // V8 names the constructor only while `toString` is Object.prototype's own
+  // (a data property, own or inherited); a custom toString gets the builtin tag.
+  if (dataProperty(reason, 'toString') !== Object.prototype.toString) return Object.prototype.toString.call(reason);
+  const ctor = dataProperty(reason, 'constructor');
   return typeof ctor === 'function' && ctor.name ? `#<${ctor.name}>` : Object.prototype.toString.call(reason);
+}
+
+/** V8's GetDataProperty: the value of a data property, own or inherited; no getter runs. */
+function dataProperty(target: object, key: string): unknown {
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(o, key);
+    if (descriptor) return 'value' in descriptor ? descriptor.value : undefined;
+  }
+  return undefined;
 }
 
 export interface CrashHandling {
@@ -132,14 +150,14 @@ export function createCrashHandling(
     capture(reason, { type: 'auto.node.onunhandledrejection', handled: false }, { level: mode === 'strict' ? 'fatal' : 'error' });
     const outcome = rejectionOutcome(mode, appListeners('unhandledRejection'));
     if (outcome === 'raise') {
-      const error = asUncaught(reason, onRejection);
+      const error = nodesUncaught(reason, onRejection);
       // Captured as a rejection already; the uncaught exception it becomes is not captured again.
       if (typeof error === 'object' && error !== null) raised.add(error);
       proc.nextTick(() => {
         throw error;
       });
     } else if (outcome === 'exit-code') {
-      proc.emitWarning(asUncaught(reason, onRejection) as Error, 'UnhandledPromiseRejectionWarning');
+      proc.emitWarning(nodesUncaught(reason, onRejection) as Error, 'UnhandledPromiseRejectionWarning');
       proc.exitCode = 1;
     }
   });

@@ -10,9 +10,10 @@
  *   already set from the error (fastify 5.12 handle-request.js,
  *   wrap-thenable.js). Subscribing touches nothing of the app's instance.
  * - Express (4 and 5) hands an error that no middleware answered to its final
- *   handler, a function the `finalhandler` package makes per request and that
- *   only Express's router ever calls. The factory is wrapped where Express
- *   requires it; the app's `next`, layers and handlers are untouched.
+ *   handler, which the `finalhandler` package makes per request, and which
+ *   reports it through the `onerror` option Express passes. The factory is
+ *   wrapped where Express requires it, to add our capture to that option;
+ *   the app's `next`, layers and handlers are untouched.
  *
  * Only server errors are captured: an error the app (or the framework, from
  * the error's `status`) answers with a 4xx is the client's, not the service's.
@@ -79,15 +80,25 @@ const onFinalError = guarded('the Express error hook', (err: unknown, req: Incom
   active(err, { type: 'auto.http.express', handled: false }, { transaction });
 });
 
+/**
+ * finalhandler calls `options.onerror(err, req, res)` for the error it
+ * answers (deferred with setImmediate, so in the request's async context),
+ * once it has read the error without throwing. Express always passes one
+ * (its `logerror`). Ours captures, then calls Express's; the `done` the router
+ * calls stays finalhandler's own, so no frame of ours enters any stack the
+ * app can see, and an error finalhandler itself fails to read is captured
+ * once, as the error Express then answers.
+ */
 function wrapFactory(original: FinalHandler): FinalHandler {
   return function finalhandler(this: unknown, req, res, options) {
-    const done = original.call(this, req, res, options);
-    return function (this: unknown, err?: unknown) {
-      // finalhandler treats any truthy value as an error; so do we.
-      if (err) onFinalError(err, req, res);
-      // eslint-disable-next-line prefer-rest-params -- passes on exactly what the router gave
-      return done.apply(this, arguments as unknown as [unknown]);
+    const given = (typeof options === 'object' && options !== null ? options : {}) as { onerror?: unknown };
+    const appOnError = typeof given.onerror === 'function' ? (given.onerror as (...args: unknown[]) => unknown) : undefined;
+    const onerror = function (this: unknown, err: unknown, request: IncomingMessage, response: ServerResponse): unknown {
+      onFinalError(err, request, response);
+      // eslint-disable-next-line prefer-rest-params -- passes on exactly what finalhandler gave
+      return appOnError?.apply(this, arguments as unknown as unknown[]);
     };
+    return original.call(this, req, res, { ...given, onerror });
   };
 }
 
