@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
+import { compatibilitySection } from './frameworks/fastify.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODES_DIR = join(ROOT, 'scripts', 'nodes');
@@ -234,6 +235,9 @@ function markdown(results: readonly Result[], date: string): string {
     '## Failures',
     '',
     failures.length ? failures.join('\n') : 'None.',
+    '',
+    // Not measured here: the policy of `npm run test:frameworks`, kept with its list.
+    compatibilitySection(),
     '',
     NOTES,
   ].join('\n');
