@@ -15,8 +15,8 @@ import { test } from 'node:test';
 import { PREFIX } from '../../src/log.js';
 import { startSink } from '../../src/sink.js';
 import type { Sink } from '../../src/sink.js';
-import { shellStatus, spawnFixture } from '../integration/runner.js';
-import type { LoadMode } from '../integration/runner.js';
+import { shellStatus, spawnFixture } from './runner.js';
+import type { LoadMode } from './runner.js';
 
 interface Kind {
   readonly kind: string;

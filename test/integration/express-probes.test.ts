@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startSink } from '../../src/sink.js';
 import type { Sink } from '../../src/sink.js';
-import { shellStatus, spawnFixture } from '../integration/runner.js';
-import type { LoadMode, Run } from '../integration/runner.js';
+import { shellStatus, spawnFixture } from './runner.js';
+import type { LoadMode, Run } from './runner.js';
 
 interface Probe {
   readonly name: string;
