@@ -27,7 +27,7 @@ export function noteFailure(name: string, err: unknown): void {
   if (count === 1) log.debug(`${name} failed and was skipped (later failures are counted, not logged): ${describeError(err)}`);
 }
 
-/** How often each guarded hook failed, for tests and the debug summary. */
+/** How often each guarded hook failed (the tests read it). */
 export function guardFailures(): ReadonlyMap<string, number> {
   return failures;
 }

@@ -36,7 +36,7 @@ function isWellBehaved(value: unknown): value is Error {
   let current: unknown = value;
   for (let depth = 0; depth <= CAUSE_LIMIT && !seen.has(current); depth++) {
     // A non-Error cause ends the chain: linkedErrors only follows Errors.
-    if (!types.isNativeError(current) || types.isProxy(current)) return depth > 0;
+    if (!types.isNativeError(current)) return depth > 0; // false for a Proxy, even of an Error
     seen.add(current);
     try {
       const error = current as Error;
