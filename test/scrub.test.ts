@@ -3,16 +3,24 @@ import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
   CARD,
+  CUT_MARGIN,
   DEFAULT_SENSITIVE_KEYS,
   EMAIL,
   FILTERED,
+  IBAN,
   JWT,
-  luhnValid,
+  maskLines,
   maskString,
+  MAX_MASKED_LENGTH,
+  PRIVATE_KEY,
+  SSN,
+  TRUNCATED,
   normalizeKey,
   scrub,
   sensitiveKeys,
 } from '../src/scrub.js';
+import { luhnValid } from '../src/numbers.js';
+import { makeIban, printIban } from './support/iban.js';
 import { checkDigit } from './support/luhn.js';
 
 const b64url = (text: string): string => Buffer.from(text).toString('base64url');
@@ -41,6 +49,12 @@ describe('maskString', () => {
     { name: 'in angle brackets', input: 'From: Jane <jane@example.com>', expected: `From: Jane <${EMAIL}>` },
     { name: 'two e-mails', input: 'a.b@example.com cc c_d@example.org', expected: `${EMAIL} cc ${EMAIL}` },
     { name: 'mailto: link', input: 'mailto:jane@example.com', expected: `mailto:${EMAIL}` },
+    {
+      name: 'percent-encoded, in a path',
+      input: 'GET /customers/jane.doe%40example.com/orders',
+      expected: `GET /customers/${EMAIL}/orders`,
+    },
+    { name: 'percent-encoded, in a query', input: '/invite?email=jane%40example.com&x=1', expected: `/invite?email=${EMAIL}&x=1` },
     // cards
     { name: 'Visa, contiguous', input: 'card 4111111111111111 declined', expected: `card ${CARD} declined` },
     { name: 'Visa, single spaces', input: 'card 4111 1111 1111 1111 declined', expected: `card ${CARD} declined` },
@@ -59,7 +73,7 @@ describe('maskString', () => {
     { name: 'bearer JWT', input: `Bearer ${TOKEN}`, expected: `Bearer ${JWT}` },
     { name: 'basic credentials', input: 'Authorization: Basic dXNlcjpwYXNz', expected: `Authorization: Basic ${FILTERED}` },
     { name: 'e-mail keeps the text before it', input: 'email=jane@example.com', expected: `email=${EMAIL}` },
-    { name: 'e-mail as URL userinfo keeps the scheme', input: 'https://jane@example.com/x', expected: `https://${EMAIL}/x` },
+    { name: 'e-mail as URL userinfo goes as userinfo', input: 'https://jane@example.com/x', expected: `https://${FILTERED}@example.com/x` },
     {
       name: 'card at the end of a sentence',
       input: 'Payment failed for card 4111111111111111.',
@@ -159,6 +173,188 @@ describe('maskString', () => {
   }
 });
 
+const KEY_BODY =
+  'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu';
+const PEM = `-----BEGIN PRIVATE KEY-----\n${KEY_BODY}\n-----END PRIVATE KEY-----`;
+const RSA_PEM = `-----BEGIN RSA PRIVATE KEY-----\r\n${KEY_BODY}\r\n-----END RSA PRIVATE KEY-----`;
+
+// Sentry's server-side scrubber (Relay's default rules) masks these classes; so do we, before they leave.
+describe("maskString: Relay's classes", () => {
+  const cases: Array<{ name: string; input: string; expected: string }> = [
+    // URL userinfo, whole, any scheme; scheme, host, port and path stay
+    {
+      name: 'postgres, IP host',
+      input: 'connect postgres://user:password@10.0.0.5:5432/db failed',
+      expected: `connect postgres://${FILTERED}@10.0.0.5:5432/db failed`,
+    },
+    { name: 'redis, password only', input: 'redis://:password@cache.internal:6379', expected: `redis://${FILTERED}@cache.internal:6379` },
+    {
+      name: 'mongodb+srv',
+      input: 'mongodb+srv://app:p4ss@cluster0.ab1cd.mongodb.net/test?retryWrites=true',
+      expected: `mongodb+srv://${FILTERED}@cluster0.ab1cd.mongodb.net/test?retryWrites=true`,
+    },
+    { name: 'mysql', input: 'mysql://root:r00t@db:3306/app', expected: `mysql://${FILTERED}@db:3306/app` },
+    { name: 'amqps', input: 'amqps://guest:guest@mq.example.com:5671/vhost', expected: `amqps://${FILTERED}@mq.example.com:5671/vhost` },
+    {
+      name: 'https',
+      input: 'GET https://deploy:ghp_abc123@github.com/org/repo.git',
+      expected: `GET https://${FILTERED}@github.com/org/repo.git`,
+    },
+    { name: 'ftp, user only', input: 'ftp://anonymous@ftp.example.org/pub', expected: `ftp://${FILTERED}@ftp.example.org/pub` },
+    { name: 'scheme-relative', input: 'src=//user:pw@cdn.example.com/x.js', expected: `src=//${FILTERED}@cdn.example.com/x.js` },
+    {
+      name: "an unencoded '@' in the password",
+      input: 'postgres://app:p@ss@db.internal/app',
+      expected: `postgres://${FILTERED}@db.internal/app`,
+    },
+    {
+      name: 'percent-encoded password',
+      input: 'redis://default:p%40ss%2Fw0rd@10.1.2.3:6380/0',
+      expected: `redis://${FILTERED}@10.1.2.3:6380/0`,
+    },
+    { name: 'two URLs', input: 'from amqp://a:b@mq1 to amqp://c:d@mq2', expected: `from amqp://${FILTERED}@mq1 to amqp://${FILTERED}@mq2` },
+    {
+      name: "an '@' in the path is not userinfo",
+      input: 'https://medium.com/@jane/post-1',
+      expected: 'https://medium.com/@jane/post-1',
+    },
+    // IBAN
+    { name: 'IBAN, grouped', input: 'refund to DE89 3704 0044 0532 0130 00 failed', expected: `refund to ${IBAN} failed` },
+    { name: 'IBAN, ungrouped', input: 'iban DE89370400440532013000.', expected: `iban ${IBAN}.` },
+    { name: 'IBAN with letters in the body', input: 'GB82 WEST 1234 5698 7654 32', expected: IBAN },
+    { name: 'IBAN, shortest (Norway)', input: 'NO9386011117947', expected: IBAN },
+    { name: 'IBAN, long (Malta)', input: 'MT84 MALT 0110 0001 2345 MTLC AST0 01S', expected: IBAN },
+    { name: 'IBAN after a colon', input: 'iban:FR1420041010050500013M02606', expected: `iban:${IBAN}` },
+    // US SSN
+    { name: 'SSN', input: 'ssn 078-05-1120 on file', expected: `ssn ${SSN} on file` },
+    { name: 'SSN in JSON', input: '{"ssn":"219-09-9999"}', expected: `{"ssn":"${SSN}"}` },
+    // PEM private keys, whole
+    { name: 'PEM private key', input: `key: ${PEM} loaded`, expected: `key: ${PRIVATE_KEY} loaded` },
+    { name: 'RSA PEM with CRLF', input: `${RSA_PEM}\r\n`, expected: `${PRIVATE_KEY}\r\n` },
+    { name: 'PEM with escaped newlines, as in JSON', input: JSON.stringify({ key: PEM }), expected: `{"key":"${PRIVATE_KEY}"}` },
+    {
+      name: 'OpenSSH key',
+      input: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----',
+      expected: PRIVATE_KEY,
+    },
+    {
+      name: 'a key cut short masks to the end',
+      input: `bad key -----BEGIN EC PRIVATE KEY-----\n${KEY_BODY}`,
+      expected: `bad key ${PRIVATE_KEY}`,
+    },
+    { name: 'two keys, text between kept', input: `${PEM} and ${RSA_PEM} end`, expected: `${PRIVATE_KEY} and ${PRIVATE_KEY} end` },
+    // cards of every network
+    { name: 'Mastercard 2-series', input: 'card 2223 0031 2200 3222', expected: `card ${CARD}` },
+    { name: 'Discover', input: '6011 0009 9013 9424', expected: CARD },
+    { name: 'JCB', input: '3530111333300000', expected: CARD },
+    { name: 'Diners, 14 digits, 4-6-4', input: '3056 930902 5904', expected: CARD },
+    { name: 'UnionPay', input: '6200000000000005', expected: CARD },
+    { name: 'Maestro, 12 digits', input: `maestro ${withCheckDigit('67590000000')}`, expected: `maestro ${CARD}` },
+    { name: 'overlapping candidates both go', input: 'qty 344 6221 2636 2488 0005', expected: `qty ${CARD}` },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      assert.equal(maskString(c.input), c.expected);
+    });
+  }
+});
+
+describe('maskString: what stays as it is', () => {
+  const kept: Array<{ name: string; input: string }> = [
+    { name: 'epoch milliseconds (Luhn-valid)', input: 'job failed at 1796302572211' },
+    { name: 'epoch microseconds', input: 'ts=1796302572211000' },
+    { name: 'order number', input: 'order 1234567812345678 shipped' },
+    { name: 'invoice number', input: 'invoice INV-2024-000123 overdue' },
+    { name: 'Luhn-valid number with no issuer', input: `ref ${withCheckDigit('900000000000000')}` },
+    { name: 'Visa prefix, a length Visa does not use', input: `id ${withCheckDigit('41111111111111')}` },
+    { name: 'UUID', input: 'request 41111111-1111-1111-1111-111111111111 failed' },
+    { name: 'UUID, hex', input: 'trace 4bf92f35-77b3-4da6-a3ce-929d0e0e4736' },
+    { name: 'UUID whose digits make a card across segments', input: 'id ded24617-5390-3395-939a-000000000000' },
+    { name: 'version strings', input: 'node v20.19.0, express 5.3.0, lightspeed-stack@0.1.0' },
+    { name: 'ISO timestamp', input: 'at 2026-12-03T10:00:00.000Z' },
+    { name: 'ECONNREFUSED with an address', input: 'connect ECONNREFUSED 10.0.0.5:5432' },
+    { name: 'URL without userinfo', input: 'GET https://api.example.com/v1/users?id=7 502' },
+    { name: 'postgres URL without userinfo', input: 'postgres://db.internal:5432/app' },
+    { name: 'IBAN with a wrong check', input: 'DE88 3704 0044 0532 0130 00' },
+    { name: 'IBAN shape, unknown country', input: 'ZZ89370400440532013000' },
+    { name: 'IBAN shape inside a longer word', input: 'XDE89370400440532013000' },
+    { name: 'SSN area 000', input: '000-12-3456' },
+    { name: 'SSN area 666', input: '666-12-3456' },
+    { name: 'SSN area 9xx', input: '912-12-3456' },
+    { name: 'SSN group 00', input: '123-00-4567' },
+    { name: 'SSN serial 0000', input: '123-45-0000' },
+    { name: 'SSN shape inside a longer number', input: 'part 1-123-45-6789' },
+    { name: 'a phone number', input: 'call 555-123-4567' },
+    { name: 'a date', input: 'on 2026-12-03' },
+    { name: 'a certificate', input: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
+    { name: 'a public key', input: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----' },
+  ];
+  for (const c of kept) {
+    test(c.name, () => {
+      assert.equal(maskString(c.input), c.input);
+    });
+  }
+});
+
+describe('maskString: long strings', () => {
+  test(`a string over ${MAX_MASKED_LENGTH} characters is cut, masked, and marked`, () => {
+    const out = maskString(`${'x'.repeat(MAX_MASKED_LENGTH)}tail`);
+    assert.equal(out, `${'x'.repeat(MAX_MASKED_LENGTH - CUT_MARGIN)}${TRUNCATED}`);
+  });
+
+  test('a string of exactly the limit is masked whole', () => {
+    const text = `${'x '.repeat(MAX_MASKED_LENGTH / 2 - 20)}jane@example.com`.padEnd(MAX_MASKED_LENGTH, '.');
+    assert.equal(maskString(text), text.replace('jane@example.com', EMAIL));
+  });
+
+  // Wherever the cut falls, no part of a secret that it splits is left.
+  const secrets = [
+    '4111 1111 1111 1111',
+    'postgres://user:hunter2@10.0.0.5/db',
+    'DE89 3704 0044 0532 0130 00',
+    'jane.doe@example.com',
+    '078-05-1120',
+  ];
+  for (const secret of secrets) {
+    test(`the cut never leaves part of ${JSON.stringify(secret)}`, () => {
+      for (let shift = 0; shift <= secret.length; shift++) {
+        const text = `${'a '.repeat((MAX_MASKED_LENGTH - shift) / 2)}${'a'.repeat((MAX_MASKED_LENGTH - shift) % 2)}${secret} and more after it`;
+        const out = maskString(text);
+        assert.ok(out.endsWith(TRUNCATED));
+        assert.ok(/^[a ]*…\[truncated\]$/.test(out), `shift ${shift}: ${JSON.stringify(out.slice(-80))}`);
+      }
+    });
+  }
+});
+
+describe('maskLines', () => {
+  test('a private key over several source lines goes whole; the lines keep their count', () => {
+    const lines = ['const key = `-----BEGIN PRIVATE KEY-----', ...KEY_BODY.split('\n'), '-----END PRIVATE KEY-----`;', 'connect(key);'];
+    assert.deepEqual(maskLines(lines), [`const key = \`${PRIVATE_KEY}`, '', '', '`;', 'connect(key);']);
+  });
+
+  test('lines that begin inside a key are key up to its footer', () => {
+    const lines = [...KEY_BODY.split('\n'), '-----END RSA PRIVATE KEY-----`;', 'connect(key);'];
+    assert.deepEqual(maskLines(lines), ['', '', '`;', 'connect(key);']);
+  });
+
+  test('a footer after a header of its own is not a key begun above', () => {
+    assert.deepEqual(maskLines(['x();', PEM.replace(/\n/g, ' '), 'y();']), ['x();', PRIVATE_KEY, 'y();']);
+  });
+
+  test('lines without a key are masked one by one', () => {
+    assert.deepEqual(maskLines(['const a = "jane@example.com";', 'const b = 1;']), [`const a = "${EMAIL}";`, 'const b = 1;']);
+  });
+
+  test('a key that ends on its first line does not swallow the next', () => {
+    assert.deepEqual(maskLines([`k = "${PEM.replace(/\n/g, '\\n')}";`, 'next();']), [`k = "${PRIVATE_KEY}";`, 'next();']);
+  });
+
+  test('IBAN examples are what the helpers make', () => {
+    assert.equal(printIban(makeIban('DE', '370400440532013000')), 'DE89 3704 0044 0532 0130 00');
+  });
+});
+
 describe('luhnValid', () => {
   const cases: Array<{ digits: string; expected: boolean }> = [
     { digits: '4111111111111111', expected: true },
@@ -171,7 +367,8 @@ describe('luhnValid', () => {
     { digits: '4111111111111112', expected: false },
     { digits: '1234567812345678', expected: false },
     { digits: '378282246310006', expected: false },
-    { digits: '411111111116', expected: false }, // 12 digits: Luhn-valid but too short
+    { digits: withCheckDigit('4111111111'), expected: false }, // 11 digits: Luhn-valid but shorter than any card
+    { digits: withCheckDigit('67590000000'), expected: true }, // 12 digits: Maestro issues them
     { digits: `${CARD_19}0`, expected: false }, // 20 digits
     { digits: '4111 1111 1111 1111', expected: false },
     { digits: '4111-1111-1111-1111', expected: false },
