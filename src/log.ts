@@ -4,10 +4,12 @@
  * structured stdout.
  *
  * Defence in depth for the DSN: callers never put it in a message, and every
- * line is still scrubbed of registered secrets (the DSN and its key) before it
- * is written, so an upstream error message that echoes the DSN cannot leak it.
+ * line is still scrubbed of registered secrets (the DSN and its key) and
+ * masked as events are before it is written, so an upstream error message
+ * that echoes the DSN or a password cannot leak it.
  */
 import { types } from 'node:util';
+import { maskString } from './scrub.js';
 import { describeThrown } from './throwable.js';
 
 export const PREFIX = '[sentry-register]';
@@ -32,7 +34,9 @@ const stderrSink: Sink = (line) => {
 export function createLogger(options: { debug?: boolean; sink?: Sink; secrets?: () => readonly string[] } = {}): Logger {
   const sink = options.sink ?? stderrSink;
   const secrets = options.secrets ?? (() => []);
-  const write = (line: string): void => sink(scrub(line, secrets()));
+  // Registered secrets first, then the masking every event gets: an upstream error in a line
+  // (a connection URL with its password, an address) is masked as it would be in an event.
+  const write = (line: string): void => sink(maskString(scrub(line, secrets())));
   return {
     info: (m) => write(`${PREFIX} ${m}`),
     warn: (m) => write(`${PREFIX} warning: ${m}`),

@@ -5,7 +5,7 @@ import { HttpClientError, ReportedError } from '../src/errors.js';
 import type { DropReason } from '../src/noise.js';
 import { createEventPipeline } from '../src/pipeline.js';
 import type { PipelineOptions } from '../src/pipeline.js';
-import { CARD, EMAIL, FILTERED } from '../src/scrub.js';
+import { CARD, EMAIL, FILTERED, PRIVATE_KEY } from '../src/scrub.js';
 
 const MAIL = 'jane.doe@example.com';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -318,6 +318,24 @@ describe('createEventPipeline: masking', () => {
     assert.deepEqual(request.data, { email: EMAIL, password: FILTERED, items: [{ sku: 'A-1', note: `gift for ${EMAIL}` }] });
   });
 
+  test('a private key across the source context is masked whole, and each list keeps its length', () => {
+    const event = makeEvent(new Error('x'));
+    const frame = {
+      filename: '/app/keys.js',
+      pre_context: ['const a = 1;', 'const key = `-----BEGIN PRIVATE KEY-----', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'],
+      context_line: 'BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj',
+      post_context: ['-----END PRIVATE KEY-----`;', 'sign(key);'],
+    };
+    event.exception = { values: [{ type: 'Error', value: 'x', stacktrace: { frames: [frame] } }] };
+    const masked = run(new Error('x'), {}, event)?.exception?.values?.[0]?.stacktrace?.frames?.[0];
+    assert.deepEqual(masked, {
+      filename: '/app/keys.js',
+      pre_context: ['const a = 1;', `const key = \`${PRIVATE_KEY}`, ''],
+      context_line: '',
+      post_context: ['`;', 'sign(key);'],
+    });
+  });
+
   test('request: a JSON string body is masked by pattern', () => {
     const event = makeEvent(new Error('x'));
     event.request = { data: JSON.stringify({ email: MAIL, password: 'hunter2', n: 1 }) };
@@ -331,8 +349,14 @@ describe('createEventPipeline: masking', () => {
     assert.ok(!JSON.stringify(out?.request?.cookies).includes('s3ss10n'), JSON.stringify(out?.request?.cookies));
   });
 
-  test('the user is left as the app set it', () => {
-    assert.deepEqual(out?.user, { id: '42', email: MAIL, ip_address: '10.0.0.1' });
+  test('the user is kept as the app set it, but for its IP address', () => {
+    assert.deepEqual(out?.user, { id: '42', email: MAIL });
+  });
+
+  test('an IP address in any other user field is masked', () => {
+    const event = makeEvent(new Error('x'));
+    event.user = { id: '7', username: 'from 10.0.0.1', data: { via: ['2001:db8::1', 'port 8080'] }, ip_address: '{{auto}}' };
+    assert.deepEqual(run(new Error('x'), {}, event)?.user, { id: '7', username: 'from [IP]', data: { via: ['[IP]', 'port 8080'] } });
   });
 
   test('nothing personal is left outside trace and user', () => {

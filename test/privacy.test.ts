@@ -5,7 +5,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { isPrivateAttribute, redactAttributes, RedactingSpanExporter } from '../src/privacy.js';
+import { isPrivateAttribute, maskIps, redactAttributes, RedactingSpanExporter, redactSpan } from '../src/privacy.js';
 
 describe('redactAttributes', () => {
   const dropped = [
@@ -146,4 +146,56 @@ describe('RedactingSpanExporter', () => {
     await new RedactingSpanExporter(inner).forceFlush();
     assert.equal(flushes, 1);
   });
+});
+
+describe('redactSpan', () => {
+  test("masks the span's status message and its events' and links' attributes", async () => {
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+    const tracer = provider.getTracer('privacy-test');
+    const other = tracer.startSpan('other');
+    const span = tracer.startSpan('GET postgres://app:hunter2@db/x', {
+      links: [{ context: other.spanContext(), attributes: { 'db.connection_string': 'redis://:hunter2@cache:6379' } }],
+    });
+    span.recordException(new Error('connect postgres://app:hunter2@10.0.0.5:5432/db failed for jane@example.com'));
+    span.setStatus({ code: 2, message: 'failed for 078-05-1120' });
+    span.end();
+    other.end();
+    await provider.forceFlush();
+    const original = memory.getFinishedSpans().find((s) => s.name.startsWith('GET'))!;
+    await provider.shutdown();
+
+    const redacted = redactSpan(original);
+    const text = JSON.stringify({ name: redacted.name, status: redacted.status, events: redacted.events, links: redacted.links });
+    for (const secret of ['hunter2', 'jane@example.com', '078-05-1120']) assert.ok(!text.includes(secret), `${secret} in ${text}`);
+    assert.equal(redacted.name, 'GET postgres://[FILTERED]@db/x');
+    assert.deepEqual(redacted.status, { code: 2, message: 'failed for [SSN]' });
+    assert.equal(
+      redacted.events[0]?.attributes?.['exception.message'],
+      'connect postgres://[FILTERED]@10.0.0.5:5432/db failed for [EMAIL]',
+    );
+    assert.match(String(redacted.events[0]?.attributes?.['exception.stacktrace']), /^Error: connect postgres:\/\/\[FILTERED\]@/);
+    assert.deepEqual(redacted.links[0]?.attributes, { 'db.connection_string': 'redis://[FILTERED]@cache:6379' });
+    assert.deepEqual(redacted.spanContext(), original.spanContext());
+    assert.ok(String(original.events[0]?.attributes?.['exception.message']).includes('hunter2'), 'the original span is untouched');
+  });
+});
+
+describe('maskIps', () => {
+  const cases: Array<{ input: unknown; expected: unknown }> = [
+    { input: '10.0.0.1', expected: '[IP]' },
+    { input: 'from 203.0.113.9 and 2001:db8::1', expected: 'from [IP] and [IP]' },
+    { input: '::ffff:192.0.2.1', expected: '[IP]' },
+    { input: 'version 1.2.3', expected: 'version 1.2.3' },
+    { input: '999.1.1.1', expected: '999.1.1.1' },
+    { input: 'at 10:30:00', expected: 'at 10:30:00' },
+    { input: 'cafe', expected: 'cafe' },
+    { input: { a: ['10.0.0.1', 5], b: { c: 'x 127.0.0.1' } }, expected: { a: ['[IP]', 5], b: { c: 'x [IP]' } } },
+    { input: 42, expected: 42 },
+  ];
+  for (const c of cases) {
+    test(`${JSON.stringify(c.input)} -> ${JSON.stringify(c.expected)}`, () => {
+      assert.deepEqual(maskIps(c.input), c.expected);
+    });
+  }
 });
