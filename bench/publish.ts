@@ -12,16 +12,19 @@ import { chartSvg } from './chart.js';
 import { markdownTable, performanceDoc } from './report.js';
 import type { Meta } from './report.js';
 import type { Row } from './run.js';
+import type { ScrubReport } from './scrub.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { meta, rows } = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', 'latest.json'), 'utf8')) as {
+const { meta, rows, scrub } = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', 'latest.json'), 'utf8')) as {
   meta: Meta & { quick: boolean };
   rows: Row[];
+  /** Absent from runs made before the masking benchmark. */
+  scrub?: ScrubReport;
 };
 if (meta.quick) throw new Error('bench/results/latest.json is from a --quick run; publish a full run');
 writeFileSync(
   join(ROOT, 'docs', 'performance.md'),
-  performanceDoc(rows, markdownTable(rows, ['GET /work', 'POST /work', 'GET /readiness']), meta),
+  performanceDoc(rows, markdownTable(rows, ['GET /work', 'POST /work', 'GET /readiness']), meta, scrub),
 );
 const svg = join(ROOT, 'docs', 'performance.svg');
 writeFileSync(svg, chartSvg(rows, ['GET /work', 'POST /work', 'GET /readiness'], meta));

@@ -1,5 +1,6 @@
 /** The Markdown table and docs/performance.md, from the benchmark's rows. */
 import type { Row } from './run.js';
+import type { FamilyResult, ScrubReport } from './scrub.js';
 
 export interface Meta {
   readonly date: string;
@@ -28,7 +29,7 @@ export function markdownTable(rows: readonly Row[], routes: readonly Route[]): s
   ].join('\n');
 }
 
-export function performanceDoc(all: readonly Row[], table: string, m: Meta): string {
+export function performanceDoc(all: readonly Row[], table: string, m: Meta, scrub?: ScrubReport): string {
   const find = (workload: string, variant: string): Row | undefined => all.find((r) => r.workload === workload && r.variant === variant);
   const noDsn = find('hello', 'ours, no DSN');
   const ours = find('hello', 'ours, DSN');
@@ -71,6 +72,7 @@ export function performanceDoc(all: readonly Row[], table: string, m: Meta): str
       ours && sentry && ours.startupDeltaMs <= 0.6 * sentry.startupDeltaMs,
     ),
     goal('RSS with DSN', '≤ +60 MB', ours ? `+${ours.rssDeltaMb.toFixed(0)} MB` : '–', ours && ours.rssDeltaMb <= 60),
+    ...(scrub ? [maskingGoal(scrub)] : []),
   ].join('\n');
   return `# Performance
 
@@ -104,7 +106,7 @@ with \`parentbased_traceidratio\` 0.25 exporting OTLP to the same sink. Workload
 a 10 KB JSON body and does about 1 ms of CPU work. Routes: \`GET /work\` (dropped by our sampler), \`POST /work\` (25% sampled),
 \`GET /readiness\` (never traced). Startup is the time from spawning the process to its "listening" line; RSS is read after at
 least 10 000 requests.
-
+${scrub ? `\n## Masking\n\n${scrubMarkdown(scrub)}\n` : ''}
 ## Trade-offs made for these figures
 
 - **Requests the sampler drops skip OTel entirely** (\`src/gate.ts\`). OTel's http instrumentation still enters a
@@ -175,4 +177,53 @@ function collectorNote(all: readonly Row[]): string {
   if (lines.length === 0) return '';
   return `**A second trace backend** (\`OTEL_EXPORTER_OTLP_ENDPOINT\`): only the sampled POSTs export twice, so only that route
 should move; the others differ by this machine's noise. ${lines.join('. ')}.`;
+}
+
+const perSecond = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(0)}k` : x.toFixed(0));
+const usCell = (x: number): string => (x < 10 ? x.toFixed(1) : x.toFixed(0));
+
+/** A Markdown table with its columns padded, so it reads in a terminal too. */
+function paddedTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function familyRow(f: FamilyResult): string[] {
+  const sizes = f.sizes.map((s) =>
+    s.usPerKb !== undefined ? usCell(s.usPerKb) : s.callMs !== undefined ? `over (${s.callMs.toFixed(0)} ms/call)` : 'skipped',
+  );
+  const ratio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(1)}x`);
+  return [f.name, f.rule, ...sizes, ratio(f.growth), ratio(f.cut), f.failures.length ? '**FAIL**' : 'ok'];
+}
+
+/** The worst family against the masking bounds, as a row of the goals table. */
+function maskingGoal(r: ScrubReport): string {
+  const reached = r.families.filter((f) => f.growth !== undefined);
+  const at16 = reached.map((f) => f.sizes.find((s) => s.kb === 16)?.usPerKb ?? 0);
+  const growth = reached.map((f) => f.growth ?? 0);
+  const short = r.families.length - reached.length;
+  const measured =
+    `worst ${usCell(Math.max(0, ...at16))} µs per KB at 16 KB, ${Math.max(0, ...growth).toFixed(1)}x` +
+    (short > 0 ? `; ${short} input(s) over the budget before 16 KB` : '');
+  const met = r.failures.length === 0 ? 'met' : `**missed** (${r.failures.length} bound(s))`;
+  return `| masking, adversarial input | ≤ ${r.budgetUsPerKb} µs per KB at 16 KB, per-KB growth 1→16 KB ≤ ${r.maxGrowth}x | ${measured} | ${met} |`;
+}
+
+/** The masking benchmark's figures: throughput, then maskString's time per KB on adversarial input. */
+export function scrubMarkdown(r: ScrubReport): string {
+  const t = r.throughput;
+  const sizes = r.families[0]?.sizes.map((s) => `${s.kb} KB`) ?? [];
+  return [
+    `**Masking throughput** (median of ${r.repeats} interleaved rounds): ${perSecond(t.eventsPerS)} error events/s through the ` +
+      `before-send pipeline (${usCell(t.pipelineUs)} µs each; a ${t.eventKb.toFixed(1)} KB Express error event with 10 frames of ` +
+      `source context, 30 breadcrumbs, request, tags, extra and contexts; the structuredClone making each copy, ${usCell(t.cloneUs)} µs, ` +
+      `not counted). ${perSecond(t.spansPerS)} spans/s through \`redactAttributes\` (${usCell(t.spanUs)} µs each, HTTP server and client spans).`,
+    '',
+    `**\`maskString\` on adversarial input**, µs per KB of input (median of ${r.repeats}). Bounds: at most ${r.budgetUsPerKb} µs per KB at ` +
+      `16 KB (and in any single call); per-KB time at 16 KB at most ${r.maxGrowth}x that at 1 KB (linear ~1x, quadratic ~16x); a 64 KB call ` +
+      `at most ${r.maxCutRatio}x a 16 KB call (input cut at 16 KB).`,
+    '',
+    paddedTable(['input', 'rule', ...sizes, 'per KB, 16 KB / 1 KB', 'call, 64 KB / 16 KB', 'bounds'], r.families.map(familyRow)),
+  ].join('\n');
 }

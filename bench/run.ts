@@ -9,6 +9,11 @@
  *   npm run bench            # full: 3 runs, both workloads (4-8 minutes here, as the VM drifts)
  *   npm run bench -- --quick # CI smoke: 1 run, hello-world only, short loads
  *
+ * First, in seconds, the masking benchmark (bench/scrub.ts): events and spans
+ * per second through the masking, and maskString's time per KB on adversarial
+ * input. When that breaks one of its bounds, the run still measures and writes
+ * everything, then exits non-zero.
+ *
  * Writes bench/results/latest.json, bench/results/latest.md and
  * bench/results/latest.svg; `npm run bench:publish` then writes docs/performance.md.
  */
@@ -23,7 +28,8 @@ import { linkPackage } from '../test/integration/runner.js';
 import { startSink } from '../src/sink.js';
 import type { Sink } from '../src/sink.js';
 import { chartSvg } from './chart.js';
-import { markdownTable } from './report.js';
+import { markdownTable, scrubMarkdown } from './report.js';
+import { printScrubReport, runScrubBench } from './scrub.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCH = join(ROOT, 'bench');
@@ -216,6 +222,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[(s.length - 1) / 2] ?? NaN) : ((s[s.length / 2 - 1] ?? NaN) + (s[s.length / 2] ?? NaN)) / 2;
 };
 
+// Before any server is started, so nothing else competes for the 2 cores.
+const scrub = runScrubBench(quick);
+printScrubReport(scrub);
+
 linkPackage();
 const sink = await startSink();
 const samples = new Map<string, Sample[]>(); // `${workload}|${variant}`
@@ -313,12 +323,14 @@ const meta = {
 };
 const results = join(BENCH, 'results');
 mkdirSync(results, { recursive: true });
-writeFileSync(join(results, 'latest.json'), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+writeFileSync(join(results, 'latest.json'), `${JSON.stringify({ meta, rows, scrub }, null, 2)}\n`);
 writeFileSync(
   join(results, 'latest.md'),
-  `Throughput as a share of bare node in the same run; median over ${RUNS} run(s) × ${ROUNDS} rounds of ${WINDOW_S} s windows per route, each window's throughput over bare node's in the same round, ${CONNECTIONS} connections (autocannon), Node ${process.version}, ${meta.date}.\n\n${table}\n`,
+  `Throughput as a share of bare node in the same run; median over ${RUNS} run(s) × ${ROUNDS} rounds of ${WINDOW_S} s windows per route, each window's throughput over bare node's in the same round, ${CONNECTIONS} connections (autocannon), Node ${process.version}, ${meta.date}.\n\n${table}\n\n## Masking\n\n${scrubMarkdown(scrub)}\n`,
 );
 writeFileSync(join(results, 'latest.svg'), chartSvg(rows, ROUTES, meta));
 if (args.includes('--publish')) console.log('\nnow run: npm run bench:publish');
 console.log(table);
 console.log(`\n(${meta.elapsedS} s; bench/results/latest.{json,md,svg})`);
+for (const failure of scrub.failures) console.error(`scrub bench FAILED: ${failure}`);
+if (scrub.failures.length > 0) process.exitCode = 1;
