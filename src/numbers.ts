@@ -77,17 +77,25 @@ export const CARD_NETWORKS: readonly CardNetwork[] = [
 export const MIN_CARD_DIGITS = 12;
 export const MAX_CARD_DIGITS = 19;
 
+/** Each range as six-digit bounds and a bit per length: one number compare per range. */
+const CARD_RANGES = CARD_NETWORKS.flatMap((network) =>
+  network.prefixes.map(([low, high]) => ({
+    name: network.name,
+    low: Number(low.padEnd(6, '0')),
+    high: Number(high.padEnd(6, '9')),
+    lengths: network.lengths.reduce((mask, length) => mask | (1 << length), 0),
+  })),
+);
+
 /** The network that issues `digits`, if it is a Luhn-valid number of a length that network uses. */
 export function cardNetwork(digits: string): string | undefined {
-  if (digits.length < MIN_CARD_DIGITS || digits.length > MAX_CARD_DIGITS || !luhnValid(digits)) return undefined;
-  const network = CARD_NETWORKS.find(
-    (n) => n.lengths.includes(digits.length) && n.prefixes.some(([low, high]) => inRange(digits.slice(0, low.length), low, high)),
-  );
-  return network?.name;
+  if (digits.length < MIN_CARD_DIGITS || digits.length > MAX_CARD_DIGITS) return undefined;
+  // Issuers first: cheaper than the check digit, and most numbers have none.
+  const prefix = Number(digits.slice(0, 6));
+  const bit = 1 << digits.length;
+  const range = CARD_RANGES.find((r) => prefix >= r.low && prefix <= r.high && (r.lengths & bit) !== 0);
+  return range && luhnValid(digits) ? range.name : undefined;
 }
-
-// Same-length digit strings compare as numbers.
-const inRange = (prefix: string, low: string, high: string): boolean => prefix >= low && prefix <= high;
 
 export function luhnValid(digits: string): boolean {
   if (!/^\d{12,19}$/.test(digits)) return false;

@@ -71,20 +71,29 @@ export function maskString(text: string): string {
 
 function maskAll(text: string): string {
   let out = text;
+  // Each rule runs only when a cheap test finds what it needs: most strings (a route, a
+  // breadcrumb category) skip most of them.
   if (out.includes('-----BEGIN ')) out = maskPrivateKeys(out);
   if (out.includes('//')) out = out.replace(URL_AUTH_RE, `$1${FILTERED}@`);
-  out = out
-    .replace(JWT_RE, JWT)
-    .replace(BEARER_RE, (_m, scheme: string, space: string) => `${scheme}${space}${FILTERED}`)
-    .replace(BASIC_RE, (_m, scheme: string, space: string) => `${scheme}${space}${FILTERED}`)
-    .replace(PAIR_RE, (_m, key: string, value: string) => {
-      const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
-      return `${key}${quote}${FILTERED}${quote}`;
-    });
+  if (out.includes('eyJ')) out = out.replace(JWT_RE, JWT);
+  if (BEARER_OR_BASIC_RE.test(out)) {
+    out = out
+      .replace(BEARER_RE, (_m, scheme: string, space: string) => `${scheme}${space}${FILTERED}`)
+      .replace(BASIC_RE, (_m, scheme: string, space: string) => `${scheme}${space}${FILTERED}`);
+  }
+  if (PAIR_KEY_RE.test(out)) out = out.replace(PAIR_RE, maskPair);
   if (out.includes('@')) out = out.replace(EMAIL_RE, maskEmail);
   if (out.includes('%40')) out = out.replace(ENCODED_EMAIL_RE, EMAIL);
   if (!/\d/.test(out)) return out;
   return out.replace(IBAN_RE, maskIban).replace(SSN_RE, SSN).replace(DIGIT_RUN_RE, maskCardsInRun);
+}
+
+const BEARER_OR_BASIC_RE = /bearer|basic/i;
+const PAIR_KEY_RE = /passw|pwd|secret|token|key|auth/i;
+
+function maskPair(_match: string, key: string, value: string): string {
+  const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+  return `${key}${quote}${FILTERED}${quote}`;
 }
 
 /**
