@@ -4,12 +4,11 @@
  * structured stdout.
  *
  * Defence in depth for the DSN: callers never put it in a message, and every
- * line is still scrubbed of registered secrets (the DSN and its key) and
- * masked as events are before it is written, so an upstream error message
- * that echoes the DSN or a password cannot leak it.
+ * line is still scrubbed of registered secrets (the DSN and its key) and,
+ * once the SDK starts, masked as events are before it is written, so an
+ * upstream error message that echoes the DSN or a password cannot leak it.
  */
 import { types } from 'node:util';
-import { maskString } from './scrub.js';
 import { describeThrown } from './throwable.js';
 
 export const PREFIX = '[sentry-register]';
@@ -31,12 +30,19 @@ const stderrSink: Sink = (line) => {
   }
 };
 
-export function createLogger(options: { debug?: boolean; sink?: Sink; secrets?: () => readonly string[] } = {}): Logger {
+export interface LoggerOptions {
+  debug?: boolean;
+  sink?: Sink;
+  secrets?: () => readonly string[];
+  /** Applied to every line after the secrets are removed; none unless given. */
+  mask?: () => (line: string) => string;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
   const sink = options.sink ?? stderrSink;
   const secrets = options.secrets ?? (() => []);
-  // Registered secrets first, then the masking every event gets: an upstream error in a line
-  // (a connection URL with its password, an address) is masked as it would be in an event.
-  const write = (line: string): void => sink(maskString(scrub(line, secrets())));
+  const mask = options.mask ?? (() => unmasked);
+  const write = (line: string): void => sink(mask()(scrub(line, secrets())));
   return {
     info: (m) => write(`${PREFIX} ${m}`),
     warn: (m) => write(`${PREFIX} warning: ${m}`),
@@ -56,8 +62,11 @@ export function scrub(line: string, secrets: readonly string[]): string {
   return out;
 }
 
+const unmasked = (line: string): string => line;
 const registeredSecrets: string[] = [];
-let current: Logger = createLogger({ secrets: () => registeredSecrets });
+let lineMask = unmasked;
+const processOptions = { secrets: () => registeredSecrets, mask: () => lineMask };
+let current: Logger = createLogger(processOptions);
 
 /** The process-wide logger used by the preload. */
 export const log: Logger = {
@@ -68,7 +77,16 @@ export const log: Logger = {
 };
 
 export function setDebugLogging(on: boolean): void {
-  current = createLogger({ debug: on, secrets: () => registeredSecrets });
+  current = createLogger({ ...processOptions, debug: on });
+}
+
+/**
+ * Masks every line as events are masked (an upstream error in a line: a
+ * connection URL with its password, an address). Set when the SDK starts:
+ * without a DSN the preload prints fixed lines and loads no masking.
+ */
+export function setLineMask(mask: (line: string) => string): void {
+  lineMask = mask;
 }
 
 /** Registers a value that must never appear in any line we print. */

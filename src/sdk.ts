@@ -39,7 +39,8 @@ import { eagerIsolation, isolateRequests, lazyIsolation } from './isolation.js';
 import { collectorExporter, sentryOtlpExporter } from './exporter.js';
 import { ExpressErrorCapture, watchFastifyErrors } from './frameworks.js';
 import { registerEsmHooks } from './hooks.js';
-import { log } from './log.js';
+import { log, setLineMask } from './log.js';
+import { maskString } from './scrub.js';
 import { spanName } from './naming.js';
 import { DATA_COLLECTION, RedactingSpanExporter } from './privacy.js';
 import { createEventPipeline } from './pipeline.js';
@@ -73,6 +74,7 @@ export interface SdkHandle extends Handle {
 
 export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOptions = {}): Promise<SdkHandle> {
   const preload = (options.mode ?? 'preload') === 'preload';
+  setLineMask(maskString);
   const { dsn } = config;
   const endpoint = Sentry.getOtlpTracesEndpoint(dsn.value);
   if (!endpoint) throw new Error('SENTRY_DSN was rejected by the Sentry SDK');

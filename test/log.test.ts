@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createLogger, describeError, PREFIX, scrub } from '../src/log.js';
+import { maskString } from '../src/scrub.js';
 
 const DSN = 'https://f00dfeedcafe@o17.ingest.sentry.io/4242';
 const KEY = 'f00dfeedcafe';
@@ -64,6 +65,32 @@ describe('createLogger', () => {
       '[sentry-register] error: upstream said [redacted]',
       '[sentry-register] debug: key [redacted]',
     ]);
+  });
+});
+
+describe('line masking', () => {
+  test('secrets are removed first, then the line is masked as events are', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ sink: (line) => lines.push(line), secrets: () => [DSN], mask: () => maskString });
+    logger.warn(`export to ${DSN} failed: connect postgres://app:hunter2@10.0.0.5:5432/db for jane@example.com`);
+    assert.deepEqual(lines, [
+      '[sentry-register] warning: export to [redacted] failed: connect postgres://[FILTERED]@10.0.0.5:5432/db for [EMAIL]',
+    ]);
+  });
+
+  test('without a mask, lines are as written', () => {
+    const lines: string[] = [];
+    createLogger({ sink: (line) => lines.push(line) }).info('jane@example.com');
+    assert.deepEqual(lines, ['[sentry-register] jane@example.com']);
+  });
+
+  test("the seeds' exact lines pass the mask unchanged", () => {
+    for (const line of [
+      '[sentry-register] Sentry DSN not configured, skipping initialization',
+      '[sentry-register] Sentry initialized (environment=production, release=lightspeed-stack@0.1.0, traces_sample_rate=0.25, host=o123.ingest.sentry.io)',
+    ]) {
+      assert.equal(maskString(line), line);
+    }
   });
 });
 
