@@ -1,7 +1,8 @@
 /**
  * The package as users get it: the packed tarball alone, installed under
- * node_modules, loads with `--import @org/sentry-register` and traces; and the
- * dependency tree holds exactly one copy of @opentelemetry/api.
+ * node_modules, loads with `--import @org/sentry-register` and traces; its
+ * runtime dependencies are caret ranges; and the dependency tree holds exactly
+ * one copy of @opentelemetry/api.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -88,6 +89,22 @@ test('installed from the tarball, `--import @org/sentry-register` traces a POST 
     assert.equal(report.config.release.value, 'lightspeed-stack@3.1.4');
   } finally {
     await sink.close();
+  }
+});
+
+// Caret ranges let npm dedupe our @sentry/node and @opentelemetry/api with the
+// app's own, so the app's `Sentry.captureException` reaches the preload's client
+// and there is one OTel API. The lock file keeps our builds on the range's floor:
+// the floor is the version the tests ran with. (A caret on 0.x stays within the
+// minor: ^0.223.0 is <0.224.0.)
+test('runtime dependencies are caret ranges whose floor is the locked version', () => {
+  const read = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<string, unknown>;
+  const dependencies = (read('package.json')['dependencies'] ?? {}) as Record<string, string>;
+  const locked = (read('package-lock.json')['packages'] ?? {}) as Record<string, { version?: string }>;
+  assert.ok(Object.keys(dependencies).length > 0);
+  for (const [name, range] of Object.entries(dependencies)) {
+    assert.match(range, /^\^\d+\.\d+\.\d+$/, `${name}: "${range}" is not a caret range`);
+    assert.equal(locked[`node_modules/${name}`]?.version, range.slice(1), `${name}: the lock does not build with the floor of ${range}`);
   }
 });
 
