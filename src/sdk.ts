@@ -23,6 +23,7 @@ import { installBridge } from './bridge.js';
 import { loadCaBundle } from './ca.js';
 import { makeCapture } from './capture.js';
 import type { Config, Dsn } from './config.js';
+import { SentryCopyWatch } from './copies.js';
 import { createCrashHandling } from './crash.js';
 import {
   boundedHttpModule,
@@ -137,10 +138,13 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       )
     : undefined;
 
-  let checkForeignInit = (): void => undefined;
+  // What the app does with Sentry itself (its own init, another version) is
+  // checked after its entry has run, a second later, at its first traced
+  // request and at every flush.
+  let checkpoint = (): void => undefined;
   // Every backend and Sentry's events flush at once, within one budget.
   const flush: Flush = (budgetMs) => {
-    checkForeignInit();
+    checkpoint();
     return boundedFlush([...(processor ? [() => processor.forceFlush()] : []), () => Sentry.flush(budgetMs)], budgetMs);
   };
 
@@ -183,9 +187,11 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   // built before the ESM hooks are awaited, like every instrumentation.
   const unwatchFastify = watchFastifyErrors(capture);
   const expressErrors = new ExpressErrorCapture(capture);
+  // An app whose own Sentry is another version reaches no client (copies.ts).
+  const copies = preload ? new SentryCopyWatch(Sentry.SDK_VERSION, log) : undefined;
 
   const tracing = processor
-    ? startTracing({ config, dsn, release, version, sampler, ids, processor, preload, onFirstRequest: () => checkForeignInit() })
+    ? startTracing({ config, dsn, release, version, sampler, ids, processor, preload, onFirstRequest: () => checkpoint() })
     : undefined;
   await waitForHooks();
 
@@ -211,7 +217,13 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       added.map(([, l]) => l),
     );
     ledger.reportAtExit();
-    checkForeignInit = watchForeignInit(Sentry.getClient());
+    const checkForeignInit = watchForeignInit(Sentry.getClient());
+    checkpoint = () => {
+      checkForeignInit();
+      copies?.check();
+    };
+    setImmediate(checkpoint).unref();
+    setTimeout(checkpoint, 1000).unref();
     log.info(
       `Sentry initialized (environment=${config.environment}, release=${release ?? 'none'}, ` +
         `traces_sample_rate=${sampler.ratio}, host=${dsn.host})`,
@@ -235,6 +247,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       await Promise.allSettled([tracing?.close(), Sentry.close(SHUTDOWN_BUDGET_MS)]);
       unwatchFastify();
       expressErrors.disable();
+      copies?.disable();
       unisolate();
     },
   };
@@ -389,19 +402,16 @@ function newListeners(before: Set<Listener>, after: Set<Listener>, ours: Listene
 
 /**
  * An app that calls `Sentry.init()` itself replaces the preload's client (the
- * old one is not closed). Checked once the app's entry has run and a second
- * later; one warning says what that means.
+ * old one is not closed). Checked at the checkpoints; one warning says what
+ * that means.
  */
 function watchForeignInit(ours: unknown): () => void {
   let warned = false;
-  const check = (): void => {
+  return () => {
     if (warned || Sentry.getClient() === ours) return;
     warned = true;
     log.warn(
       "the app called Sentry.init() itself; its client replaced the preload's, so the preload's masking, noise filters and trace links no longer apply to its errors. Remove the app's Sentry.init() (the preload does it) or do not load the preload.",
     );
   };
-  setImmediate(check).unref();
-  setTimeout(check, 1000).unref();
-  return check;
 }
