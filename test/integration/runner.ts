@@ -14,7 +14,7 @@ import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { startSink } from '../../src/sink.js';
+import { arrivals, startSink } from '../../src/sink.js';
 import type { Sink, SinkOptions } from '../../src/sink.js';
 import { startCollector } from '../support/collector.js';
 import type { Collector, CollectorOptions } from '../support/collector.js';
@@ -219,6 +219,30 @@ export function testFixtures(fixtures: readonly Fixture[]): void {
       }
     }
   }
+}
+
+/** Resolves with the first whole line the fixture writes to stderr that matches `pattern`, once it is written. */
+export async function stderrLine(proc: Proc, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  // The last element is a line still being written.
+  const line = (): string | undefined =>
+    proc
+      .stderr()
+      .split('\n')
+      .slice(0, -1)
+      .find((l) => pattern.test(l));
+  const written = arrivals(
+    () => proc,
+    (what) => `timed out waiting for ${what}; stderr:\n${proc.stderr()}`,
+  );
+  // Added after the runner's own listener, so proc.stderr() already holds the chunk.
+  const onData = (): void => written.arrived();
+  proc.child.stderr?.on('data', onData);
+  try {
+    await written.waitFor(`a stderr line matching ${String(pattern)}`, () => line() !== undefined, timeoutMs);
+  } finally {
+    proc.child.stderr?.off('data', onData);
+  }
+  return line() ?? '';
 }
 
 /** Sends `count` requests, a few at a time. */
