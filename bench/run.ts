@@ -14,15 +14,15 @@
  * input. When that breaks one of its bounds, the run still measures and writes
  * everything, then exits non-zero.
  *
+ * The variants are bench/variants.ts's, shared with `npm run bench:startup`.
+ *
  * Writes bench/results/latest.json, bench/results/latest.md and
  * bench/results/latest.svg; `npm run bench:publish` then writes docs/performance.md.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { linkPackage } from '../test/integration/runner.js';
 import { startSink } from '../src/sink.js';
@@ -30,8 +30,10 @@ import type { Sink } from '../src/sink.js';
 import { chartSvg } from './chart.js';
 import { markdownTable, scrubMarkdown } from './report.js';
 import { printScrubReport, runScrubBench } from './scrub.js';
+import { median, rotated } from './stats.js';
+import { BARE, ROOT, startVariant, stop, VARIANTS } from './variants.js';
+import type { Variant } from './variants.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCH = join(ROOT, 'bench');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -45,65 +47,6 @@ type Route = 'GET /work' | 'POST /work' | 'GET /readiness';
 const ROUTES: readonly Route[] = ['GET /work', 'POST /work', 'GET /readiness'];
 const WORKLOADS = quick ? (['hello'] as const) : (['hello', 'work'] as const);
 type Workload = (typeof WORKLOADS)[number];
-
-interface Variant {
-  readonly name: string;
-  readonly args: (sinkPort: number) => string[];
-  readonly env: (sinkPort: number) => Record<string, string>;
-  /**
-   * The sink paths it must deliver to (it traces, or exports twice): a variant
-   * that does not would make its figures meaningless.
-   */
-  readonly delivers: readonly RegExp[];
-}
-
-const dsn = (port: number): string => `http://benchpublickey@127.0.0.1:${port}/1`;
-const SENTRY_OTLP = /\/integration\/otlp\/v1\/traces\/?$/;
-const SENTRY_ENVELOPE = /\/api\/1\/envelope\/?/;
-const COLLECTOR_OTLP = /^\/v1\/traces$/;
-const VARIANTS: readonly Variant[] = [
-  { name: 'bare node', args: () => [], env: () => ({}), delivers: [] },
-  { name: 'ours, no DSN', args: () => ['--import', '@org/sentry-register'], env: () => ({}), delivers: [] },
-  { name: 'ours, DSN', args: () => ['--import', '@org/sentry-register'], env: (p) => ({ SENTRY_DSN: dsn(p) }), delivers: [SENTRY_OTLP] },
-  {
-    // The same spans exported twice: what a second OTLP backend costs.
-    name: 'ours, DSN + OTLP collector',
-    args: () => ['--import', '@org/sentry-register'],
-    env: (p) => ({ SENTRY_DSN: dsn(p), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${p}` }),
-    delivers: [SENTRY_OTLP, COLLECTOR_OTLP],
-  },
-  {
-    name: '@sentry/node default (tracesSampleRate 0.25)',
-    args: () => ['--import', join(BENCH, 'peers', 'sentry-default.mjs')],
-    env: (p) => ({ SENTRY_DSN: dsn(p) }),
-    delivers: [SENTRY_ENVELOPE],
-  },
-  {
-    name: 'OTel auto-instrumentations (parentbased_traceidratio 0.25)',
-    // OTel's documented ESM setup: without its loader hook the http
-    // instrumentation never sees an ESM app's `import http` and traces nothing.
-    args: () => [
-      '--experimental-loader=@opentelemetry/instrumentation/hook.mjs',
-      '--require',
-      '@opentelemetry/auto-instrumentations-node/register',
-    ],
-    env: (p) => ({
-      OTEL_SERVICE_NAME: 'bench',
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${p}/api/1/integration/otlp/v1/traces/`,
-      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: '0.25',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-      // No cloud metadata probes: there is no network here.
-      OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
-      // The same export cadence as ours.
-      OTEL_BSP_SCHEDULE_DELAY: '1000',
-    }),
-    delivers: [SENTRY_OTLP],
-  },
-];
 
 interface Window {
   readonly rps: number;
@@ -121,31 +64,6 @@ const BODY = JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ id
   10 * 1024,
   ' ',
 );
-
-async function startVariant(
-  variant: Variant,
-  workload: Workload,
-  sinkPort: number,
-): Promise<{ child: ChildProcess; port: number; startupMs: number }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...variant.env(sinkPort) };
-  delete env['NODE_OPTIONS'];
-  const started = performance.now();
-  const child = spawn(process.execPath, [...variant.args(sinkPort), join(BENCH, 'apps', `${workload}.mjs`)], {
-    cwd: join(ROOT, 'test', 'fixtures'),
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`${variant.name} exited with ${code} before listening`)));
-  });
-  return { child, port, startupMs: performance.now() - started };
-}
 
 async function load(port: number, route: Route, durationS: number): Promise<autocannon.Result> {
   const [method, path] = route.split(' ') as ['GET' | 'POST', string];
@@ -183,8 +101,7 @@ async function runWorkload(workload: Workload, sink: Sink, run: number): Promise
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const route of ['GET /work', 'GET /readiness', 'POST /work'] as const) {
-        const shift = (round + run) % running.length;
-        const order = [...running.slice(shift), ...running.slice(0, shift)];
+        const order = rotated(running, round + run);
         const rps = new Map<Running, { rps: number; p99: number }>();
         for (const r of order) {
           const result = await load(r.port, route, WINDOW_S);
@@ -211,16 +128,6 @@ async function runWorkload(workload: Workload, sink: Sink, run: number): Promise
     for (const r of running) await stop(r.child);
   }
 }
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] ?? NaN) : ((s[s.length / 2 - 1] ?? NaN) + (s[s.length / 2] ?? NaN)) / 2;
-};
 
 // Before any server is started, so nothing else competes for the 2 cores.
 const scrub = runScrubBench(quick);
@@ -278,7 +185,7 @@ export interface Row {
 
 const rows: Row[] = [];
 for (const workload of WORKLOADS) {
-  const bare = samples.get(`${workload}|${VARIANTS[0]?.name}`) ?? [];
+  const bare = samples.get(`${workload}|${BARE}`) ?? [];
   const bareStartup = median(bare.map((s) => s.startupMs));
   const bareRss = median(bare.map((s) => s.rssMb));
   for (const variant of VARIANTS) {
@@ -286,7 +193,7 @@ for (const workload of WORKLOADS) {
     const routes = {} as Row['routes'];
     for (const route of ROUTES) {
       const ws = windows.get(`${workload}|${variant.name}|${route}`) ?? [];
-      const bareWs = windows.get(`${workload}|${VARIANTS[0]?.name}|${route}`) ?? [];
+      const bareWs = windows.get(`${workload}|${BARE}|${route}`) ?? [];
       const p99 = median(ws.map((w) => w.p99));
       routes[route] = {
         rps: median(ws.map((w) => w.rps)),
