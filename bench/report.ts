@@ -1,6 +1,10 @@
-/** The Markdown table and docs/performance.md, from the benchmark's rows. */
+/** The Markdown tables of the benchmarks' results, and docs/performance.md from the benchmark's rows. */
+import type { BreakdownReport } from './breakdown.js';
 import type { Row } from './run.js';
 import type { FamilyResult, ScrubReport } from './scrub.js';
+import type { Spread } from './stats.js';
+import type { StartupReport } from './startup.js';
+import { BARE, OURS_DSN, SENTRY_DEFAULT } from './variants.js';
 
 export interface Meta {
   readonly date: string;
@@ -15,6 +19,15 @@ export interface Meta {
 type Route = 'GET /work' | 'POST /work' | 'GET /readiness';
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+/** Issue 14: the startup a DSN adds, as a share of what `@sentry/node`'s default setup adds. */
+const STARTUP_SHARE = { goal: 0.4, stretch: 0.25 } as const;
+
+const ms = (x: number): string => `${x.toFixed(0)} ms`;
+/** A difference, signed: `+12`, `-7`. */
+const signed = (x: number): string => `${x >= 0 ? '+' : '-'}${Math.abs(x).toFixed(0)}`;
+const range = (s: Spread, unit: string): string => `${s.min.toFixed(0)}–${s.max.toFixed(0)} ${unit}`;
+const iqr = (s: Spread, unit: string, sign = false): string =>
+  sign ? `${signed(s.p25)} to ${signed(s.p75)} ${unit}` : `${s.p25.toFixed(0)}–${s.p75.toFixed(0)} ${unit}`;
 
 export function markdownTable(rows: readonly Row[], routes: readonly Route[]): string {
   return [
@@ -27,6 +40,77 @@ export function markdownTable(rows: readonly Row[], routes: readonly Route[]): s
         `${r.rssMb.toFixed(0)} MB (+${r.rssDeltaMb.toFixed(0)}) |`,
     ),
   ].join('\n');
+}
+
+export function startupMarkdown(r: StartupReport): string {
+  const ours = r.variants.find((v) => v.variant === OURS_DSN)?.addedMs.median;
+  const sentry = r.variants.find((v) => v.variant === SENTRY_DEFAULT)?.addedMs.median;
+  return [
+    `**Startup**, spawn to the "listening" line of \`${r.app}\`, ${r.rounds} interleaved round(s): the median, the interquartile ` +
+      `range and the extremes; "added" is the median of each round's time less bare node's in the same round.`,
+    '',
+    paddedTable(
+      ['variant', 'startup', 'IQR', 'min–max', 'added', 'added, IQR', 'RSS at listening', 'RSS added'],
+      r.variants.map((v) => {
+        const bare = v.variant === BARE;
+        return [
+          v.variant,
+          ms(v.ms.median),
+          iqr(v.ms, 'ms'),
+          range(v.ms, 'ms'),
+          bare ? '–' : `${signed(v.addedMs.median)} ms`,
+          bare ? '–' : iqr(v.addedMs, 'ms', true),
+          `${v.rssMb.median.toFixed(0)} MB`,
+          bare ? '–' : `${signed(v.addedRssMb.median)} MB`,
+        ];
+      }),
+    ),
+    ...(ours !== undefined && sentry !== undefined
+      ? [
+          '',
+          `With a DSN the preload adds ${pct(ours / sentry)} of what \`@sentry/node\`'s default setup adds (issue 14's goal: ≤ ${pct(STARTUP_SHARE.goal)}).`,
+        ]
+      : []),
+  ].join('\n');
+}
+
+export function breakdownMarkdown(b: BreakdownReport): string {
+  const piece = (id: string): number | undefined => b.pieces.find((p) => p.id === id)?.ms.median;
+  const start = piece('start');
+  const noDsn = piece('no-dsn');
+  const lines = [
+    `**Startup breakdown**: each piece timed inside a fresh process of its own (Node's boot not counted), the pieces in a ` +
+      `rotating order, ${b.rounds} round(s); medians, and the spread. RSS added is the process's RSS after the piece less before it.`,
+    '',
+    paddedTable(
+      ['piece', 'time', 'IQR', 'min–max', 'RSS added', 'what the process times'],
+      b.pieces.map((p) => [p.label, ms(p.ms.median), iqr(p.ms, 'ms'), range(p.ms, 'ms'), `${signed(p.rssMb.median)} MB`, p.what]),
+    ),
+    '',
+  ];
+  if (start !== undefined && noDsn !== undefined)
+    lines.push(`\`start()\` alone, with a DSN: about ${ms(start - noDsn)} (the "start()" row less the "ours, no DSN" row).`, '');
+  lines.push(wiringNote(b));
+  return lines.join('\n');
+}
+
+/** What the DSN wiring is in this build, which decides what "our code on the DSN path" holds. */
+function wiringNote(b: BreakdownReport): string {
+  if (b.wiring === undefined)
+    return (
+      `The preload (\`${b.entry}\`) has no module of its own for the DSN path (a bundle that inlines it): its imports ` +
+      'are counted in "whole preload, DSN" only.'
+    );
+  const copies = [
+    b.sentryFromNodeModules === false ? '`@sentry/node`' : undefined,
+    b.otelFromNodeModules === false ? '`@opentelemetry/sdk-node`' : undefined,
+  ].filter((x) => x !== undefined);
+  return copies.length === 0
+    ? `The DSN wiring is \`${b.wiring}\`, reached from \`${b.entry}\`; it imports \`@sentry/node\` and ` +
+        '`@opentelemetry/sdk-node` from node_modules, so "our code on the DSN path" is our modules and what they import beyond those two.'
+    : `The DSN wiring is \`${b.wiring}\`, reached from \`${b.entry}\`; it carries its own copy of ${copies.join(' and ')} ` +
+        '(a bundle), so the "Sentry" and "OTel" rows are the packages as installed, for comparison, and "our code on the DSN path" ' +
+        'includes the bundled copy: loading the installed packages first saves it nothing.';
 }
 
 export function performanceDoc(all: readonly Row[], table: string, m: Meta, scrub?: ScrubReport): string {
@@ -183,7 +267,7 @@ const perSecond = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(0)
 const usCell = (x: number): string => (x < 10 ? x.toFixed(1) : x.toFixed(0));
 
 /** A Markdown table with its columns padded, so it reads in a terminal too. */
-function paddedTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+export function paddedTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
