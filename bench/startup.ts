@@ -9,13 +9,17 @@
  * in the same round. Then the startup breakdown (bench/breakdown.ts), and, in
  * this command only, the SIGTERM-to-exit time and the sampled share of POSTs.
  *
- *   npm run bench:startup [-- --runs 15]
+ *   npm run bench:startup [-- --runs 15] [--node 24]
+ *
+ * `npm run bench` runs the same startup measurement and breakdown, and its
+ * results are the ones `npm run bench:publish` writes to docs/performance.md.
  */
 import { pathToFileURL } from 'node:url';
 import { drive, linkPackage, spawnFixture } from '../test/integration/runner.js';
 import { startSink } from '../src/sink.js';
 import type { Sink } from '../src/sink.js';
 import { measureBreakdown } from './breakdown.js';
+import { rerunUnderRequestedNode, runsOption } from './cli.js';
 import { breakdownMarkdown, startupMarkdown } from './report.js';
 import { median, rotated, spread } from './stats.js';
 import type { Spread } from './stats.js';
@@ -90,7 +94,7 @@ async function shutdownAndSampling(sink: Sink): Promise<void> {
 }
 
 async function main(args: readonly string[]): Promise<void> {
-  const runs = Number(args[args.indexOf('--runs') + 1]) || 15;
+  const runs = runsOption(args, 15);
   linkPackage();
   const sink = await startSink();
   try {
@@ -104,5 +108,8 @@ async function main(args: readonly string[]): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const status = rerunUnderRequestedNode(process.argv[1], args);
+  if (status === undefined) await main(args);
+  else process.exitCode = status;
 }
