@@ -148,7 +148,8 @@ function wiringNote(b: BreakdownReport): string {
         '`@opentelemetry/sdk-node` from node_modules, so "our code on the DSN path" is our modules and what they import beyond those two.'
     : `The DSN wiring is \`${b.wiring}\`, reached from \`${b.entry}\`; it carries its own copy of ${copies.join(' and ')} ` +
         '(a bundle), so the "Sentry" and "OTel" rows are the packages as installed, for comparison, and "our code on the DSN path" ' +
-        'includes the bundled copy: loading the installed packages first saves it nothing.';
+        'includes the bundled copy: loading the installed packages first saves only what the wiring still imports from node_modules ' +
+        '(such as `@opentelemetry/api`).';
 }
 
 interface Verdict {
