@@ -1,109 +1,61 @@
 /**
- * The overhead benchmark: every variant against bare node, measured side by
- * side in one run. All variants of a workload run at once (idle but one); each
- * route loads them in turn in short windows, several rounds in a rotating
- * order, and each window is divided by bare node's in the same round. The
- * medians of those ratios are the figures: this VM's speed drifts too much for
- * ratios of long runs taken minutes apart.
+ * The overhead benchmark: every variant (bench/variants.ts) against bare node,
+ * measured side by side in one run. All variants of a workload run at once
+ * (idle but one); each route loads them in turn in short windows, several
+ * rounds in a rotating order, and each window is divided by bare node's in the
+ * same round. The medians of those ratios are the figures: this VM's speed
+ * drifts too much for ratios of long runs taken minutes apart.
  *
- *   npm run bench            # full: 3 runs, both workloads (4-8 minutes here, as the VM drifts)
- *   npm run bench -- --quick # CI smoke: 1 run, hello-world only, short loads
+ *   npm run bench                 # full: 3 runs, both workloads (8-12 minutes here, as the VM drifts)
+ *   npm run bench -- --node 24    # the same, all of it under Node 24 (scripts/nodes, as test:matrix uses)
+ *   npm run bench -- --runs 1     # shorter: 1 run, 5 startup rounds, 3 breakdown rounds
+ *   npm run bench -- --quick      # CI smoke: 1 run, hello-world only, short loads, one startup round
  *
- * First, in seconds, the masking benchmark (bench/scrub.ts): events and spans
- * per second through the masking, and maskString's time per KB on adversarial
- * input. When that breaks one of its bounds, the run still measures and writes
- * everything, then exits non-zero.
+ * In order, each phase with no server of another running:
+ *   1. the masking benchmark (bench/scrub.ts), in seconds. When it breaks one of
+ *      its bounds, the run still measures and writes everything, then exits non-zero;
+ *   2. startup (bench/startup.ts): 5 rounds per run, every variant spawned once a
+ *      round, time to "listening" and RSS then;
+ *   3. the startup breakdown (bench/breakdown.ts): 3 rounds per run;
+ *   4. throughput, and RSS after 10 000 requests.
  *
- * Writes bench/results/latest.json, bench/results/latest.md and
- * bench/results/latest.svg; `npm run bench:publish` then writes docs/performance.md.
+ * Writes bench/results/latest-node<major>.{json,md,svg}; `npm run bench:publish`
+ * then writes docs/performance.md from the Node 20 and Node 24 files.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { linkPackage } from '../test/integration/runner.js';
 import { startSink } from '../src/sink.js';
 import type { Sink } from '../src/sink.js';
+import { measureBreakdown } from './breakdown.js';
 import { chartSvg } from './chart.js';
-import { markdownTable, scrubMarkdown } from './report.js';
+import { NODE_MAJOR, rerunUnderRequestedNode, runsOption } from './cli.js';
+import { breakdownMarkdown, markdownTable, ROUTES, scrubMarkdown, startupMarkdown } from './report.js';
+import type { Meta, Results, Route, Row } from './report.js';
 import { printScrubReport, runScrubBench } from './scrub.js';
+import { measureStartup } from './startup.js';
+import { median, rotated } from './stats.js';
+import { BARE, ROOT, startVariant, stop, VARIANTS } from './variants.js';
+import type { Variant } from './variants.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BENCH = join(ROOT, 'bench');
 const args = process.argv.slice(2);
+const rerun = rerunUnderRequestedNode(process.argv[1] ?? '', args);
+if (rerun !== undefined) process.exit(rerun);
+
 const quick = args.includes('--quick');
-const RUNS = quick ? 1 : 3;
+const RUNS = quick ? 1 : runsOption(args, 3);
+const STARTUP_ROUNDS = quick ? 1 : 5 * RUNS;
+const BREAKDOWN_ROUNDS = quick ? 1 : 3 * RUNS;
 /** Short load windows, every variant in turn, several rounds: this 2-core VM's speed drifts by 2-4x over minutes. */
 const ROUNDS = quick ? 2 : 4;
 const WINDOW_S = quick ? 0.3 : 0.5;
 const CONNECTIONS = 10;
 
-type Route = 'GET /work' | 'POST /work' | 'GET /readiness';
-const ROUTES: readonly Route[] = ['GET /work', 'POST /work', 'GET /readiness'];
 const WORKLOADS = quick ? (['hello'] as const) : (['hello', 'work'] as const);
 type Workload = (typeof WORKLOADS)[number];
-
-interface Variant {
-  readonly name: string;
-  readonly args: (sinkPort: number) => string[];
-  readonly env: (sinkPort: number) => Record<string, string>;
-  /**
-   * The sink paths it must deliver to (it traces, or exports twice): a variant
-   * that does not would make its figures meaningless.
-   */
-  readonly delivers: readonly RegExp[];
-}
-
-const dsn = (port: number): string => `http://benchpublickey@127.0.0.1:${port}/1`;
-const SENTRY_OTLP = /\/integration\/otlp\/v1\/traces\/?$/;
-const SENTRY_ENVELOPE = /\/api\/1\/envelope\/?/;
-const COLLECTOR_OTLP = /^\/v1\/traces$/;
-const VARIANTS: readonly Variant[] = [
-  { name: 'bare node', args: () => [], env: () => ({}), delivers: [] },
-  { name: 'ours, no DSN', args: () => ['--import', '@org/sentry-register'], env: () => ({}), delivers: [] },
-  { name: 'ours, DSN', args: () => ['--import', '@org/sentry-register'], env: (p) => ({ SENTRY_DSN: dsn(p) }), delivers: [SENTRY_OTLP] },
-  {
-    // The same spans exported twice: what a second OTLP backend costs.
-    name: 'ours, DSN + OTLP collector',
-    args: () => ['--import', '@org/sentry-register'],
-    env: (p) => ({ SENTRY_DSN: dsn(p), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${p}` }),
-    delivers: [SENTRY_OTLP, COLLECTOR_OTLP],
-  },
-  {
-    name: '@sentry/node default (tracesSampleRate 0.25)',
-    args: () => ['--import', join(BENCH, 'peers', 'sentry-default.mjs')],
-    env: (p) => ({ SENTRY_DSN: dsn(p) }),
-    delivers: [SENTRY_ENVELOPE],
-  },
-  {
-    name: 'OTel auto-instrumentations (parentbased_traceidratio 0.25)',
-    // OTel's documented ESM setup: without its loader hook the http
-    // instrumentation never sees an ESM app's `import http` and traces nothing.
-    args: () => [
-      '--experimental-loader=@opentelemetry/instrumentation/hook.mjs',
-      '--require',
-      '@opentelemetry/auto-instrumentations-node/register',
-    ],
-    env: (p) => ({
-      OTEL_SERVICE_NAME: 'bench',
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${p}/api/1/integration/otlp/v1/traces/`,
-      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: '0.25',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-      // No cloud metadata probes: there is no network here.
-      OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
-      // The same export cadence as ours.
-      OTEL_BSP_SCHEDULE_DELAY: '1000',
-    }),
-    delivers: [SENTRY_OTLP],
-  },
-];
 
 interface Window {
   readonly rps: number;
@@ -113,7 +65,6 @@ interface Window {
 }
 
 interface Sample {
-  readonly startupMs: number;
   readonly rssMb: number;
 }
 
@@ -121,31 +72,6 @@ const BODY = JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ id
   10 * 1024,
   ' ',
 );
-
-async function startVariant(
-  variant: Variant,
-  workload: Workload,
-  sinkPort: number,
-): Promise<{ child: ChildProcess; port: number; startupMs: number }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...variant.env(sinkPort) };
-  delete env['NODE_OPTIONS'];
-  const started = performance.now();
-  const child = spawn(process.execPath, [...variant.args(sinkPort), join(BENCH, 'apps', `${workload}.mjs`)], {
-    cwd: join(ROOT, 'test', 'fixtures'),
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`${variant.name} exited with ${code} before listening`)));
-  });
-  return { child, port, startupMs: performance.now() - started };
-}
 
 async function load(port: number, route: Route, durationS: number): Promise<autocannon.Result> {
   const [method, path] = route.split(' ') as ['GET' | 'POST', string];
@@ -162,29 +88,27 @@ interface Running {
   readonly variant: Variant;
   readonly child: ChildProcess;
   readonly port: number;
-  readonly startupMs: number;
   requests: number;
 }
 
 /**
- * One run of a workload: every variant started (startup measured one at a
- * time), then ROUNDS rounds in which each route loads every variant for one
- * short window, in an order that rotates, so slow drift of the machine and the
- * background exports of one variant fall on all of them alike.
+ * One run of a workload: every variant started, then ROUNDS rounds in which
+ * each route loads every variant for one short window, in an order that
+ * rotates, so slow drift of the machine and the background exports of one
+ * variant fall on all of them alike.
  */
 async function runWorkload(workload: Workload, sink: Sink, run: number): Promise<{ samples: Sample[]; windows: Map<string, Window[]> }> {
   const running: Running[] = [];
   const windows = new Map<string, Window[]>(); // `${variant}|${route}`
   try {
     for (const variant of VARIANTS) {
-      const started = await startVariant(variant, workload, sink.port);
-      running.push({ variant, ...started, requests: 0 });
-      await load(started.port, 'POST /work', 0.5); // warm-up: JIT, connection pools, lazy setup
+      const { child, port } = await startVariant(variant, workload, sink.port);
+      running.push({ variant, child, port, requests: 0 });
+      await load(port, 'POST /work', 0.5); // warm-up: JIT, connection pools, lazy setup
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const route of ['GET /work', 'GET /readiness', 'POST /work'] as const) {
-        const shift = (round + run) % running.length;
-        const order = [...running.slice(shift), ...running.slice(0, shift)];
+        const order = rotated(running, round + run);
         const rps = new Map<Running, { rps: number; p99: number }>();
         for (const r of order) {
           const result = await load(r.port, route, WINDOW_S);
@@ -204,7 +128,7 @@ async function runWorkload(workload: Workload, sink: Sink, run: number): Promise
       if (r.requests < 10_000)
         await autocannon({ url: `http://127.0.0.1:${r.port}/readiness`, connections: CONNECTIONS, amount: 10_000 - r.requests });
       const rssMb = Number(await (await fetch(`http://127.0.0.1:${r.port}/__rss`)).text()) / 2 ** 20;
-      samples.push({ startupMs: r.startupMs, rssMb });
+      samples.push({ rssMb });
     }
     return { samples, windows };
   } finally {
@@ -212,25 +136,21 @@ async function runWorkload(workload: Workload, sink: Sink, run: number): Promise
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] ?? NaN) : ((s[s.length / 2 - 1] ?? NaN) + (s[s.length / 2] ?? NaN)) / 2;
-};
-
+const begun = performance.now();
 // Before any server is started, so nothing else competes for the 2 cores.
 const scrub = runScrubBench(quick);
 printScrubReport(scrub);
 
 linkPackage();
 const sink = await startSink();
+// Each variant spawned alone, and killed once it listens: nothing else runs meanwhile.
+const startup = await measureStartup(STARTUP_ROUNDS, sink.port);
+console.log(`\n${startupMarkdown(startup)}\n`);
+const breakdown = await measureBreakdown(BREAKDOWN_ROUNDS, sink.dsn);
+console.log(`${breakdownMarkdown(breakdown)}\n`);
+
 const samples = new Map<string, Sample[]>(); // `${workload}|${variant}`
 const windows = new Map<string, Window[]>(); // `${workload}|${variant}|${route}`
-const begun = performance.now();
 for (let run = 0; run < RUNS; run++) {
   for (const workload of WORKLOADS) {
     const before = sink.requests.length;
@@ -266,27 +186,16 @@ for (const variant of VARIANTS.filter((v) => v.delivers.length > 0)) {
 }
 await sink.close();
 
-export interface Row {
-  readonly workload: Workload;
-  readonly variant: string;
-  readonly startupMs: number;
-  readonly startupDeltaMs: number;
-  readonly rssMb: number;
-  readonly rssDeltaMb: number;
-  readonly routes: Record<Route, { rps: number; ratio: number; p99: number; p99Ratio: number }>;
-}
-
 const rows: Row[] = [];
 for (const workload of WORKLOADS) {
-  const bare = samples.get(`${workload}|${VARIANTS[0]?.name}`) ?? [];
-  const bareStartup = median(bare.map((s) => s.startupMs));
+  const bare = samples.get(`${workload}|${BARE}`) ?? [];
   const bareRss = median(bare.map((s) => s.rssMb));
   for (const variant of VARIANTS) {
     const ss = samples.get(`${workload}|${variant.name}`) ?? [];
     const routes = {} as Row['routes'];
     for (const route of ROUTES) {
       const ws = windows.get(`${workload}|${variant.name}|${route}`) ?? [];
-      const bareWs = windows.get(`${workload}|${VARIANTS[0]?.name}|${route}`) ?? [];
+      const bareWs = windows.get(`${workload}|${BARE}|${route}`) ?? [];
       const p99 = median(ws.map((w) => w.p99));
       routes[route] = {
         rps: median(ws.map((w) => w.rps)),
@@ -295,13 +204,10 @@ for (const workload of WORKLOADS) {
         p99Ratio: p99 / median(bareWs.map((w) => w.p99)),
       };
     }
-    const startupMs = median(ss.map((s) => s.startupMs));
     const rssMb = median(ss.map((s) => s.rssMb));
     rows.push({
       workload,
       variant: variant.name,
-      startupMs,
-      startupDeltaMs: startupMs - bareStartup,
       rssMb,
       rssDeltaMb: rssMb - bareRss,
       routes,
@@ -309,9 +215,9 @@ for (const workload of WORKLOADS) {
   }
 }
 
-const table = markdownTable(rows, ROUTES);
+const table = markdownTable(rows);
 
-const meta = {
+const meta: Meta = {
   date: new Date().toISOString(),
   node: process.version,
   runs: RUNS,
@@ -321,16 +227,21 @@ const meta = {
   quick,
   elapsedS: Math.round((performance.now() - begun) / 1000),
 };
-const results = join(BENCH, 'results');
-mkdirSync(results, { recursive: true });
-writeFileSync(join(results, 'latest.json'), `${JSON.stringify({ meta, rows, scrub }, null, 2)}\n`);
+const results: Results = { meta, rows, scrub, startup, breakdown };
+const dir = join(ROOT, 'bench', 'results');
+const base = join(dir, `latest-node${NODE_MAJOR}`);
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(
-  join(results, 'latest.md'),
-  `Throughput as a share of bare node in the same run; median over ${RUNS} run(s) × ${ROUNDS} rounds of ${WINDOW_S} s windows per route, each window's throughput over bare node's in the same round, ${CONNECTIONS} connections (autocannon), Node ${process.version}, ${meta.date}.\n\n${table}\n\n## Masking\n\n${scrubMarkdown(scrub)}\n`,
+  `${base}.md`,
+  `Node ${process.version}, ${meta.date}${quick ? ' (--quick)' : ''}.\n\n${startupMarkdown(startup)}\n\n${breakdownMarkdown(breakdown)}\n\n` +
+    `Throughput as a share of bare node in the same run; median over ${RUNS} run(s) × ${ROUNDS} rounds of ${WINDOW_S} s windows per route, ` +
+    `each window's throughput over bare node's in the same round, ${CONNECTIONS} connections (autocannon).\n\n${table}\n\n## Masking\n\n${scrubMarkdown(scrub)}\n`,
 );
-writeFileSync(join(results, 'latest.svg'), chartSvg(rows, ROUTES, meta));
-if (args.includes('--publish')) console.log('\nnow run: npm run bench:publish');
+writeFileSync(`${base}.svg`, chartSvg(rows, ROUTES, meta));
 console.log(table);
-console.log(`\n(${meta.elapsedS} s; bench/results/latest.{json,md,svg})`);
+console.log(
+  `\n(${meta.elapsedS} s; bench/results/latest-node${NODE_MAJOR}.{json,md,svg}; npm run bench:publish writes docs/performance.md from the Node 20 and 24 files)`,
+);
 for (const failure of scrub.failures) console.error(`scrub bench FAILED: ${failure}`);
 if (scrub.failures.length > 0) process.exitCode = 1;

@@ -25,6 +25,7 @@ import { createEventPipeline } from '../src/pipeline.js';
 import { redactAttributes } from '../src/privacy.js';
 import { maskString } from '../src/scrub.js';
 import { scrubMarkdown } from './report.js';
+import { median } from './stats.js';
 
 /**
  * The most a call may take per KB of input, at 16 KB (and at any size, for a
@@ -226,12 +227,6 @@ function rate(fn: () => void, ms: number): number {
   }
   return (calls * 1000) / elapsed;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-};
 
 /** Keeps results alive so the JIT cannot drop the work. */
 let keep = 0;

@@ -10,29 +10,25 @@
  * out of the root package: each links a `node` bin that would shadow the
  * system node in every npm script).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { compatibilitySection } from './frameworks/fastify.js';
+import { nodesUnderTest, versionOf } from './nodes.js';
+import type { NodeBinary } from './nodes.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const NODES_DIR = join(ROOT, 'scripts', 'nodes');
 const SUITE_DIR = join(ROOT, 'dist', 'test', 'integration');
 const LOG_DIR = join(ROOT, 'dist', 'matrix');
 const DOC = join(ROOT, 'docs', 'compatibility.md');
 const COMMAND = 'npm run test:matrix';
 
-interface NodeUnderTest {
-  readonly label: string;
-  readonly bin: string;
-}
-
 type Outcome = 'pass' | 'fail' | 'skip';
 
 interface Result {
-  readonly node: NodeUnderTest;
+  readonly node: NodeBinary;
   readonly version: string;
   readonly seconds: number;
   readonly exitCode: number | null;
@@ -43,36 +39,8 @@ interface Result {
   readonly log: string;
 }
 
-/** The binaries in scripts/nodes, installed from its lock file when missing or stale. */
-function nodesUnderTest(): NodeUnderTest[] {
-  const pkg = JSON.parse(readFileSync(join(NODES_DIR, 'package.json'), 'utf8')) as {
-    devDependencies: Record<string, string>;
-  };
-  const pinned = Object.entries(pkg.devDependencies).map(([alias, spec]) => ({
-    label: alias.replace(/^node/, ''),
-    bin: join(NODES_DIR, 'node_modules', alias, 'bin', 'node'),
-    version: `v${spec.slice(spec.lastIndexOf('@') + 1)}`,
-  }));
-  if (pinned.some((n) => versionOf(n.bin) !== n.version)) {
-    process.stdout.write(`installing ${pinned.map((n) => `node ${n.version}`).join(', ')} into ${relative(ROOT, NODES_DIR)}\n`);
-    const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NODES_DIR, stdio: 'inherit' });
-    if (npm.status !== 0) throw new Error(`npm ci in ${NODES_DIR} failed (${npm.status ?? npm.signal})`);
-  }
-  for (const n of pinned) {
-    const found = versionOf(n.bin);
-    if (found !== n.version) throw new Error(`${n.bin} is ${found ?? 'missing'}, expected ${n.version}`);
-  }
-  return [{ label: process.versions.node.split('.')[0] ?? '', bin: process.execPath }, ...pinned];
-}
-
-function versionOf(bin: string): string | undefined {
-  if (!existsSync(bin)) return undefined;
-  const run = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  return run.status === 0 ? run.stdout.trim() : undefined;
-}
-
 /** Runs the integration suite under one Node and parses its TAP. */
-async function runSuite(node: NodeUnderTest, files: readonly string[]): Promise<Result> {
+async function runSuite(node: NodeBinary, files: readonly string[]): Promise<Result> {
   const version = versionOf(node.bin) ?? 'unknown';
   const started = Date.now();
   // NODE_OPTIONS from the caller would reach every Node; the suite sets its own per fixture.

@@ -6,4 +6,5 @@ const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => res.end('ok'));
 });
-server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));
+// RSS at the moment it listens: `npm run bench:startup` reports it.
+server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port} rss ${process.memoryUsage.rss()}`));
