@@ -417,9 +417,9 @@ export function scrubMarkdown(r: ScrubReport): string {
       `not counted). ${perSecond(t.spansPerS)} spans/s through \`redactAttributes\` (${usCell(t.spanUs)} µs each, HTTP server and client spans).`,
     '',
     `**\`maskString\` on adversarial input**, µs per KB of input (median of ${r.repeats}). Bounds: at most ${r.budgetUsPerKb} µs per KB at ` +
-      `16 KB (and in any single call); per-KB time at 16 KB at most ${r.maxGrowth}x that at 1 KB (linear ~1x, quadratic ~16x); a 64 KB call ` +
+      `16 KB (and in any single call); per-KB time at 16 KB at most ${r.maxGrowth}x that at 1 KB (linear ~1x, quadratic ~16x); a 256 KB call ` +
       `at most ${r.maxCutRatio}x a 16 KB call (input cut at 16 KB).`,
     '',
-    paddedTable(['input', 'rule', ...sizes, 'per KB, 16 KB / 1 KB', 'call, 64 KB / 16 KB', 'bounds'], r.families.map(familyRow)),
+    paddedTable(['input', 'rule', ...sizes, 'per KB, 16 KB / 1 KB', 'call, 256 KB / 16 KB', 'bounds'], r.families.map(familyRow)),
   ].join('\n');
 }

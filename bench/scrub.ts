@@ -2,10 +2,10 @@
  * The masking benchmark, in one process and in seconds:
  *   1. throughput: error events per second through the real before-send
  *      pipeline, and span attribute sets per second through `redactAttributes`;
- *   2. linear time: `maskString` on adversarial inputs of 1, 4, 16 and 64 KB,
+ *   2. linear time: `maskString` on adversarial inputs of 1, 4, 16 and 256 KB,
  *      one family per masking rule, in microseconds per KB. Linear rules keep
  *      the per-KB time flat; a quadratic one multiplies it by ~16 from 1 KB to
- *      16 KB. Strings over 16 KB are cut before masking, so a 64 KB call should
+ *      16 KB. Strings over 16 KB are cut before masking, so a 256 KB call should
  *      take about as long as a 16 KB one.
  * The figures are ratios of measurements taken side by side in this run, so
  * they hold on a slow or drifting machine; no test asserts a time.
@@ -36,11 +36,17 @@ import { median } from './stats.js';
  * `4111 1111 1111 1111 ` repeated: about 200 ms per KB there).
  */
 const BUDGET_US_PER_KB = 1000;
-/** Per-KB time at 16 KB over per-KB time at 1 KB: ~1 when linear, ~16 when quadratic. */
-const MAX_GROWTH = 4;
-/** A 64 KB call over a 16 KB call: ~1 when strings are cut at 16 KB, ~4 when they are not. */
-const MAX_CUT_RATIO = 2;
-const SIZES_KB = [1, 4, 16, 64] as const;
+/**
+ * Per-KB time at 16 KB over per-KB time at 1 KB: ~1 when linear, ~16 when quadratic. Quiet runs
+ * read 0.3-1.4x; a loaded 2-core machine has read 3.4x for random text, hence the room.
+ */
+const MAX_GROWTH = 6;
+/**
+ * A 256 KB call over a 16 KB call: ~1 when strings are cut at 16 KB, ~16 when they are not. The
+ * wide gap keeps the check meaningful on a loaded machine, where a 64 KB/16 KB ratio of ~1 read 3.2x.
+ */
+const MAX_CUT_RATIO = 4;
+const SIZES_KB = [1, 4, 16, 256] as const;
 
 export interface Throughput {
   readonly eventKb: number;
@@ -65,7 +71,7 @@ export interface FamilyResult {
   readonly sizes: readonly SizeResult[];
   /** usPerKb(16 KB) / usPerKb(1 KB). */
   readonly growth: number | undefined;
-  /** callMs(64 KB) / callMs(16 KB). */
+  /** callMs(256 KB) / callMs(16 KB). */
   readonly cut: number | undefined;
   readonly failures: readonly string[];
 }
@@ -416,7 +422,7 @@ function measureFamily(family: Family, quick: boolean): FamilyResult {
         `${family.name} at ${p.kb} KB: one call took ${p.ms.toFixed(1)} ms, over the budget of ${(BUDGET_US_PER_KB * p.kb) / 1000} ms ` +
         `(${BUDGET_US_PER_KB} µs per KB); larger sizes skipped`,
     );
-  // SIZES_KB is [1, 4, 16, 64]: growth is 16 KB against 1 KB per KB, the cut 64 KB against 16 KB per call.
+  // SIZES_KB is [1, 4, 16, 256]: growth is 16 KB against 1 KB per KB, the cut 256 KB against 16 KB per call.
   const growth = roundRatio(perCall, 2, 0, 1 / 16);
   const cut = roundRatio(perCall, 3, 2, 1);
   return { name: family.name, rule: family.rule, sizes, growth, cut, failures: [...failures, ...bounds(family.name, sizes, growth, cut)] };
@@ -431,7 +437,7 @@ function bounds(name: string, sizes: readonly SizeResult[], growth: number | und
   if (growth !== undefined && growth > MAX_GROWTH)
     failures.push(`${name}: per-KB time grows ${growth.toFixed(1)}x from 1 KB to 16 KB (limit ${MAX_GROWTH}; linear ~1, quadratic ~16)`);
   if (cut !== undefined && cut > MAX_CUT_RATIO)
-    failures.push(`${name} at 64 KB: a call takes ${cut.toFixed(1)}x the 16 KB call (limit ${MAX_CUT_RATIO}): is the input cut at 16 KB?`);
+    failures.push(`${name} at 256 KB: a call takes ${cut.toFixed(1)}x the 16 KB call (limit ${MAX_CUT_RATIO}): is the input cut at 16 KB?`);
   return failures;
 }
 
