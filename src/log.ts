@@ -35,14 +35,14 @@ export interface LoggerOptions {
   sink?: Sink;
   secrets?: () => readonly string[];
   /** Applied to every line after the secrets are removed; none unless given. */
-  mask?: () => (line: string) => string;
+  mask?: (line: string) => string;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const sink = options.sink ?? stderrSink;
   const secrets = options.secrets ?? (() => []);
-  const mask = options.mask ?? (() => unmasked);
-  const write = (line: string): void => sink(mask()(scrub(line, secrets())));
+  const mask = options.mask ?? unmasked;
+  const write = (line: string): void => sink(mask(scrub(line, secrets())));
   return {
     info: (m) => write(`${PREFIX} ${m}`),
     warn: (m) => write(`${PREFIX} warning: ${m}`),
@@ -65,7 +65,7 @@ export function scrub(line: string, secrets: readonly string[]): string {
 const unmasked = (line: string): string => line;
 const registeredSecrets: string[] = [];
 let lineMask = unmasked;
-const processOptions = { secrets: () => registeredSecrets, mask: () => lineMask };
+const processOptions = { secrets: () => registeredSecrets, mask: (line: string) => lineMask(line) };
 let current: Logger = createLogger(processOptions);
 
 /** The process-wide logger used by the preload. */

@@ -113,17 +113,28 @@ function maskIban(match: string): string {
 function maskPrivateKeys(text: string): string {
   let out = '';
   let from = 0;
+  for (const [start, end] of privateKeyBlocks(text)) {
+    out += `${text.slice(from, start)}${PRIVATE_KEY}`;
+    if (end < 0) return out;
+    from = end;
+  }
+  return `${out}${text.slice(from)}`;
+}
+
+/** Each private-key block in `text`: where its header starts and its footer ends, -1 when it has none. */
+function* privateKeyBlocks(text: string): Generator<[start: number, end: number]> {
   PEM_BEGIN_RE.lastIndex = 0;
   for (let m = PEM_BEGIN_RE.exec(text); m; m = PEM_BEGIN_RE.exec(text)) {
     if (!m[1]?.includes('PRIVATE KEY')) continue;
     const footer = text.indexOf('-----END ', PEM_BEGIN_RE.lastIndex);
     const close = footer < 0 ? -1 : text.indexOf('-----', footer + 9);
-    out += `${text.slice(from, m.index)}${PRIVATE_KEY}`;
-    if (close < 0) return out;
-    from = close + 5;
-    PEM_BEGIN_RE.lastIndex = from;
+    if (close < 0) {
+      yield [m.index, -1];
+      return;
+    }
+    yield [m.index, close + 5];
+    PEM_BEGIN_RE.lastIndex = close + 5;
   }
-  return `${out}${text.slice(from)}`;
 }
 
 /**
@@ -166,14 +177,9 @@ const PEM_PRIVATE_FOOTER_RE = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z0-9 ]{0,40
 
 /** Whether `text` ends inside a private-key block: a header with no footer after it. */
 function opensPrivateKey(text: string): boolean {
-  PEM_BEGIN_RE.lastIndex = 0;
-  for (let m = PEM_BEGIN_RE.exec(text); m; m = PEM_BEGIN_RE.exec(text)) {
-    if (!m[1]?.includes('PRIVATE KEY')) continue;
-    const footer = text.indexOf('-----END ', PEM_BEGIN_RE.lastIndex);
-    if (footer < 0) return true;
-    PEM_BEGIN_RE.lastIndex = footer;
-  }
-  return false;
+  let open = false;
+  for (const [, end] of privateKeyBlocks(text)) open = end < 0;
+  return open;
 }
 
 /**

@@ -71,7 +71,7 @@ describe('createLogger', () => {
 describe('line masking', () => {
   test('secrets are removed first, then the line is masked as events are', () => {
     const lines: string[] = [];
-    const logger = createLogger({ sink: (line) => lines.push(line), secrets: () => [DSN], mask: () => maskString });
+    const logger = createLogger({ sink: (line) => lines.push(line), secrets: () => [DSN], mask: maskString });
     logger.warn(`export to ${DSN} failed: connect postgres://app:hunter2@10.0.0.5:5432/db for jane@example.com`);
     assert.deepEqual(lines, [
       '[sentry-register] warning: export to [redacted] failed: connect postgres://[FILTERED]@10.0.0.5:5432/db for [EMAIL]',
