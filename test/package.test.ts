@@ -15,14 +15,23 @@ import { startSink } from '../src/sink.js';
 const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 
-test('the packed tarball ships the built preload and nothing of the tests', () => {
+test('the packed tarball ships the bundle with its source maps, the types, and nothing of the tests', () => {
   const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json'], ROOT)) as Array<{ files: Array<{ path: string }> }>;
   const files = (pack?.files ?? []).map((f) => f.path);
-  for (const needed of ['package.json', 'README.md', 'dist/register.js', 'dist/src/sdk.js', 'dist/src/config.js', 'dist/src/cli.js']) {
-    assert.ok(files.includes(needed), `${needed} missing from the tarball`);
+  const needed = ['package.json', 'README.md', 'dist/bundle/register.js', 'dist/bundle/src/cli.js', 'dist/bundle/THIRD_PARTY_LICENSES.txt'];
+  for (const file of [...needed, 'dist/register.d.ts', 'dist/src/api.d.ts', 'dist/src/testing.d.ts']) {
+    assert.ok(files.includes(file), `${file} missing from the tarball`);
   }
+  for (const js of files.filter((f) => f.endsWith('.js'))) assert.ok(files.includes(`${js}.map`), `${js} ships without its source map`);
   assert.deepEqual(
-    files.filter((f) => f.startsWith('dist/test') || f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+    files.filter(
+      (f) =>
+        f.startsWith('dist/test') ||
+        f.startsWith('test/') ||
+        (f.endsWith('.ts') && !f.endsWith('.d.ts')) ||
+        // tsc's unbundled output is for the unit tests; exports and bin load the bundle.
+        (f.endsWith('.js') && !f.startsWith('dist/bundle/')),
+    ),
     [],
   );
 });
@@ -79,8 +88,10 @@ test('installed from the tarball, `--import @org/sentry-register` traces a POST 
     // npm install links each bin into node_modules/.bin and makes it executable; npx runs it from there.
     const bin = join(app, 'node_modules', '.bin');
     mkdirSync(bin, { recursive: true });
-    symlinkSync(join('..', '@org', 'sentry-register', 'dist', 'src', 'cli.js'), join(bin, 'sentry-register'));
-    chmodSync(join(home, 'dist', 'src', 'cli.js'), 0o755);
+    const { bin: bins } = JSON.parse(readFileSync(join(home, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const cli = bins['sentry-register'] ?? '';
+    symlinkSync(join('..', '@org', 'sentry-register', cli), join(bin, 'sentry-register'));
+    chmodSync(join(home, cli), 0o755);
     const doctor = spawnSync('npx', ['--offline', '@org/sentry-register', 'doctor', '--json'], { cwd: app, env, encoding: 'utf8' });
     assert.equal(doctor.status, 0, `${doctor.stdout}\n${doctor.stderr}`);
     const report = JSON.parse(doctor.stdout) as { ok: boolean; config: { release: { value: string } } };
