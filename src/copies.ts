@@ -41,7 +41,7 @@ export function otherVersionWarning(ours: string, theirs: string): string {
   return (
     `the app loads Sentry ${theirs}, but the preload runs Sentry ${ours}. Sentry shares its client only within one ` +
     `version, so the app's own Sentry calls (captureException, captureMessage, ...) reach no client and are dropped. ` +
-    `Fix: depend on "@sentry/node": "^${ours}" so npm installs one copy, or call @org/sentry-register/api instead.`
+    `Fix: depend on "@sentry/node": "${ours}", the version the preload runs, or call @org/sentry-register/api instead.`
   );
 }
 

@@ -18,7 +18,7 @@ import type { CollectorConfig } from './otel-env.js';
 import { safeUrl } from './privacy.js';
 import { scrub } from './log.js';
 import { connectTcp, handshakeTls, hostPort, post, resolveHost, targetOf } from './probe.js';
-import type { Target } from './probe.js';
+import type { Ingest } from './ingest.js';
 import { answerCheck, collectorAnswer, COLLECTOR_VARIABLES, SENTRY_VARIABLES, tcpFailure, tlsFailure } from './explain.js';
 import { NO_RELEASE_REASON, releaseWarning, resolveRelease } from './release.js';
 import { EXCLUDED_PATHS, LightspeedSampler } from './sampler.js';
@@ -87,15 +87,6 @@ export interface Report {
   readonly ok: boolean;
 }
 
-/** What the SDK sends to, built by the SDK's own helpers. */
-interface Ingest {
-  readonly target: Target;
-  readonly https: boolean;
-  readonly envelopeUrl: string;
-  readonly otlpUrl: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
 export async function runDoctor(env: Env, options: DoctorOptions): Promise<Report> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const warnings: string[] = [];
@@ -111,7 +102,8 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Repor
   const bundle = loadCaBundle(config.caCertsPath, { warn: (m) => caWarnings.push(m) });
   warnings.push(...caWarnings);
   const sampler = new LightspeedSampler(config.tracesSampleRate);
-  const ingest = config.dsn ? await ingestFor(config.dsn) : undefined;
+  // Loaded only with a DSN, as in the preload: it imports Sentry.
+  const ingest = config.dsn ? await (await import('./ingest.js')).ingestFor(config.dsn) : undefined;
 
   const checks: Check[] = [
     ...settingsChecks(settingWarnings),
@@ -203,27 +195,6 @@ async function collectorCheck(collector: CollectorConfig, send: boolean, timeout
     timeoutMs,
   );
   return { name: 'collector', ...collectorAnswer(answer, where) };
-}
-
-/** The envelope and OTLP endpoints and the auth header, from the same SDK calls the preload makes (sdk.ts). */
-async function ingestFor(dsn: Dsn): Promise<Ingest | undefined> {
-  // Loaded only with a DSN, as in the preload: @sentry/node takes about a second to import.
-  const [Sentry, core] = await Promise.all([import('@sentry/node'), import('@sentry/core')]);
-  const otlp = Sentry.getOtlpTracesEndpoint(dsn.value);
-  const components = core.makeDsn(dsn.value);
-  const auth = otlp?.headers['X-Sentry-Auth'];
-  if (!otlp || !components || auth === undefined) return undefined;
-  // Sentry's transport puts the key in the query string; the header carries it instead.
-  const envelope = new URL(core.getEnvelopeEndpointWithUrlEncodedAuth(components));
-  envelope.search = '';
-  const url = new URL(otlp.url);
-  return {
-    target: targetOf(url),
-    https: url.protocol === 'https:',
-    envelopeUrl: envelope.href,
-    otlpUrl: otlp.url,
-    headers: { 'X-Sentry-Auth': auth },
-  };
 }
 
 /** One line per warning: each names its variable, the reason and the fallback. */
@@ -340,7 +311,7 @@ async function networkChecks(ingest: Ingest, bundle: CaBundle | undefined, send:
     const envelope = await post(
       ingest.envelopeUrl,
       { ...ingest.headers, 'Content-Type': 'application/x-sentry-envelope' },
-      await testEnvelope(),
+      ingest.testEnvelope,
       ca,
       timeoutMs,
     );
@@ -356,12 +327,6 @@ async function networkChecks(ingest: Ingest, bundle: CaBundle | undefined, send:
     checks.push({ name: 'otlp', ...answerCheck(otlp, 'the OTLP traces endpoint') });
   }
   return checks;
-}
-
-/** A client report that discards nothing: authenticated, accepted, and invisible in Sentry's UI. */
-async function testEnvelope(): Promise<string> {
-  const core = await import('@sentry/core');
-  return String(core.serializeEnvelope(core.createClientReportEnvelope([])));
 }
 
 function schemeOf(dsn: Dsn): string {

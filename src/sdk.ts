@@ -149,7 +149,9 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   };
 
   let ownListeners = new Set<Listener>();
-  const capture = makeCapture(Sentry);
+  // Only the functions each helper reads: passing the namespace itself would keep
+  // every export of @sentry/node in the bundle (scripts/bundle.ts).
+  const capture = makeCapture({ captureException: Sentry.captureException, getIsolationScope: Sentry.getIsolationScope });
   const crash = createCrashHandling(flush, (l) => ownListeners.has(l), capture);
 
   // Sentry as an error client only: no default integrations, so none that
@@ -179,9 +181,14 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     enableRuntimeChannelInjection: false,
   });
 
-  const lazy = lazyIsolation(Sentry);
+  const scopes = {
+    withIsolationScope: Sentry.withIsolationScope,
+    getIsolationScope: Sentry.getIsolationScope,
+    getCurrentScope: Sentry.getCurrentScope,
+  };
+  const lazy = lazyIsolation(scopes);
   if (!lazy) log.debug("Sentry's scope store is not the one this preload knows; each request forks its scopes eagerly");
-  const unisolate = isolateRequests(lazy ?? eagerIsolation(Sentry));
+  const unisolate = isolateRequests(lazy ?? eagerIsolation(scopes));
 
   // Route errors, captured where the frameworks publish them (frameworks.ts);
   // built before the ESM hooks are awaited, like every instrumentation.

@@ -1,7 +1,7 @@
 /**
  * The package as users get it: the packed tarball alone, installed under
  * node_modules, loads with `--import @org/sentry-register` and traces; its
- * runtime dependencies are caret ranges; and the dependency tree holds exactly
+ * bundled dependencies are pinned and external ones caret ranges; and the tree holds exactly
  * one copy of @opentelemetry/api.
  */
 import assert from 'node:assert/strict';
@@ -16,14 +16,23 @@ import { startSink } from '../src/sink.js';
 const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 
-test('the packed tarball ships the built preload and nothing of the tests', () => {
+test('the packed tarball ships the bundle with its source maps, the types, and nothing of the tests', () => {
   const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json'], ROOT)) as Array<{ files: Array<{ path: string }> }>;
   const files = (pack?.files ?? []).map((f) => f.path);
-  for (const needed of ['package.json', 'README.md', 'dist/register.js', 'dist/src/sdk.js', 'dist/src/config.js', 'dist/src/cli.js']) {
-    assert.ok(files.includes(needed), `${needed} missing from the tarball`);
+  const needed = ['package.json', 'README.md', 'dist/bundle/register.js', 'dist/bundle/src/cli.js', 'dist/bundle/THIRD_PARTY_LICENSES.txt'];
+  for (const file of [...needed, 'dist/register.d.ts', 'dist/src/api.d.ts', 'dist/src/testing.d.ts']) {
+    assert.ok(files.includes(file), `${file} missing from the tarball`);
   }
+  for (const js of files.filter((f) => f.endsWith('.js'))) assert.ok(files.includes(`${js}.map`), `${js} ships without its source map`);
   assert.deepEqual(
-    files.filter((f) => f.startsWith('dist/test') || f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+    files.filter(
+      (f) =>
+        f.startsWith('dist/test') ||
+        f.startsWith('test/') ||
+        (f.endsWith('.ts') && !f.endsWith('.d.ts')) ||
+        // tsc's unbundled output is for the unit tests; exports and bin load the bundle.
+        (f.endsWith('.js') && !f.startsWith('dist/bundle/')),
+    ),
     [],
   );
 });
@@ -80,8 +89,10 @@ test('installed from the tarball, `--import @org/sentry-register` traces a POST 
     // npm install links each bin into node_modules/.bin and makes it executable; npx runs it from there.
     const bin = join(app, 'node_modules', '.bin');
     mkdirSync(bin, { recursive: true });
-    symlinkSync(join('..', '@org', 'sentry-register', 'dist', 'src', 'cli.js'), join(bin, 'sentry-register'));
-    chmodSync(join(home, 'dist', 'src', 'cli.js'), 0o755);
+    const { bin: bins } = JSON.parse(readFileSync(join(home, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const cli = bins['sentry-register'] ?? '';
+    symlinkSync(join('..', '@org', 'sentry-register', cli), join(bin, 'sentry-register'));
+    chmodSync(join(home, cli), 0o755);
     const doctor = spawnSync('npx', ['--offline', '@org/sentry-register', 'doctor', '--json'], { cwd: app, env, encoding: 'utf8' });
     assert.equal(doctor.status, 0, `${doctor.stdout}\n${doctor.stderr}`);
     const report = JSON.parse(doctor.stdout) as { ok: boolean; config: { release: { value: string } } };
@@ -92,20 +103,42 @@ test('installed from the tarball, `--import @org/sentry-register` traces a POST 
   }
 });
 
-// Caret ranges let npm dedupe our @sentry/node and @opentelemetry/api with the
-// app's own, so the app's `Sentry.captureException` reaches the preload's client
-// and there is one OTel API. The lock file keeps our builds on the range's floor:
-// the floor is the version the tests ran with. (A caret on 0.x stays within the
-// minor: ^0.223.0 is <0.224.0.)
-test('runtime dependencies are caret ranges whose floor is the locked version', () => {
+// What the bundle carries (scripts/bundle.ts) is pinned to the exact version it
+// was built from: that is the code the preload runs, so `npm ls` and `npm audit`
+// see the versions that run, and an app that aligns its own @sentry/node with ours
+// (the copies.ts warning) shares the preload's client. What loads from
+// node_modules (the OTel API, import-in-the-middle) is a caret range whose floor
+// is the locked version, so npm dedupes it with the app's: one OTel API per process.
+const EXTERNAL = new Set(['@opentelemetry/api', 'import-in-the-middle']);
+
+test('bundled dependencies are pinned to the locked version; external ones are caret ranges on it', () => {
   const read = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<string, unknown>;
   const dependencies = (read('package.json')['dependencies'] ?? {}) as Record<string, string>;
   const locked = (read('package-lock.json')['packages'] ?? {}) as Record<string, { version?: string }>;
   assert.ok(Object.keys(dependencies).length > 0);
+  for (const name of EXTERNAL) assert.ok(name in dependencies, `${name} is not a dependency`);
   for (const [name, range] of Object.entries(dependencies)) {
-    assert.match(range, /^\^\d+\.\d+\.\d+$/, `${name}: "${range}" is not a caret range`);
-    assert.equal(locked[`node_modules/${name}`]?.version, range.slice(1), `${name}: the lock does not build with the floor of ${range}`);
+    const version = locked[`node_modules/${name}`]?.version;
+    if (EXTERNAL.has(name)) {
+      assert.match(range, /^\^\d+\.\d+\.\d+$/, `${name}: "${range}" is not a caret range`);
+      assert.equal(version, range.slice(1), `${name}: the lock does not build with the floor of ${range}`);
+    } else {
+      assert.match(range, /^\d+\.\d+\.\d+$/, `${name}: "${range}" is bundled but not pinned`);
+      assert.equal(version, range, `${name}: the lock builds the bundle from ${version}, not ${range}`);
+    }
   }
+});
+
+test('the bundle runs the pinned Sentry: its SDK version is the declared one', () => {
+  const pinned = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies[
+    '@sentry/node'
+  ];
+  const chunks = join(ROOT, 'dist', 'bundle', 'chunks');
+  const versions = new Set<string>();
+  for (const file of readdirSync(chunks).filter((f) => f.endsWith('.js'))) {
+    for (const m of readFileSync(join(chunks, file), 'utf8').matchAll(/SDK_VERSION\s*=\s*"(\d+\.\d+\.\d+)"/g)) versions.add(m[1] ?? '');
+  }
+  assert.deepEqual([...versions], [pinned]);
 });
 
 test('exactly one copy of @opentelemetry/api is installed', () => {

@@ -13,7 +13,7 @@ import { stderrLine, testFixtures } from './runner.js';
 import type { Proc } from './runner.js';
 
 const OTHER_VERSION =
-  /^\[sentry-register\] warning: the app loads Sentry 11\.11\.0, but the preload runs Sentry 11\.12\.0\. .*reach no client.* Fix: depend on "@sentry\/node": "\^11\.12\.0" so npm installs one copy, or call @org\/sentry-register\/api instead\.$/;
+  /^\[sentry-register\] warning: the app loads Sentry 11\.11\.0, but the preload runs Sentry 11\.12\.0\. .*reach no client.* Fix: depend on "@sentry\/node": "11\.12\.0", the version the preload runs, or call @org\/sentry-register\/api instead\.$/;
 
 const ourWarnings = (proc: Proc): string[] =>
   proc
