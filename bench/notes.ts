@@ -26,6 +26,28 @@ export const TRADE_OFFS = `## Trade-offs made for these figures
   Most requests never touch Sentry and pay one AsyncLocalStorage entry instead of two scope clones and three random ids. The
   store's shape is Sentry's private API, so it is probed at start; a mismatch falls back to forking eagerly.
 - **Outgoing calls outside any request get no span and no trace headers** (\`requireParentfor…\`).
+- **The preload's runtime is a bundle** (\`dist/bundle/\`, esbuild in \`npm run build\`, \`scripts/bundle.ts\`): only the parts
+  of \`@sentry/node\`, \`@sentry/core\` and the OTel SDK packages it calls, in 21 files instead of about 1,100 loaded from
+  \`node_modules\`. Resolving and compiling those files was most of the startup with a DSN: before the bundle it added +1141 ms
+  on Node 20 and +870 ms on Node 24 (107% and 148% of what \`@sentry/node\`'s default adds), RSS +73 MB and +54 MB at listening.
+  What it costs users:
+  - **A patch no longer reaches the preload.** \`patch-package\`, \`npm patch\`, or \`overrides\` pointing \`@sentry/node\`,
+    \`@sentry/core\` or an \`@opentelemetry/*\` SDK package at another version or a fork change what is installed, not what the
+    preload runs; a fix has to come through a release of this package. Only \`@opentelemetry/api\` (one copy per process, shared
+    with the app), \`import-in-the-middle\` and \`require-in-the-middle\` (module hooks, which must be the real single modules)
+    still load from \`node_modules\`.
+  - **The bundled packages are declared at the exact versions they were built from** (\`"@sentry/node": "11.12.0"\`), so
+    \`npm ls\` and \`npm audit\` report what runs. A caret range would let npm install a newer version than the bundled one and
+    report that instead. The two external ones stay caret ranges, deduped with the app's.
+  - **An app's own \`@sentry/node\` is a second copy.** Its calls still reach the preload's client when it is the bundled version
+    (Sentry keeps one client per SDK version in the process); another version gets one warning naming the version to install,
+    or \`@org/sentry-register/api\` (README, "Apps that call Sentry themselves").
+  - **The tarball grew** from about 92 kB to 450 kB (1.9 MB unpacked): the bundle carries source maps, so that with
+    \`--enable-source-maps\` our frames in a stack read \`src/*.ts\`; without it they point into \`dist/bundle/chunks/*.js\`,
+    whose code is not minified beyond whitespace and keeps its function names.
+  - **Node's compile cache was measured and left off.** On Node 24, \`NODE_COMPILE_CACHE\` with a warm cache started the hello
+    app with a DSN in 267 ms against 273 ms without (medians of 15 interleaved runs): within noise once the code is a few files,
+    and \`module.enableCompileCache()\` would change the whole process, the app's modules included.
 - **The OTel peer runs with OTel's ESM loader** (\`--experimental-loader=@opentelemetry/instrumentation/hook.mjs\`), as
   OTel documents for ESM apps. Without it the http instrumentation never sees the app's \`import http\` and traces nothing,
   which made earlier runs of this benchmark report it near bare speed. Every tracing variant must now deliver to the sink, or
@@ -34,9 +56,9 @@ export const TRADE_OFFS = `## Trade-offs made for these figures
 
 export const WHERE_THE_TIME_GOES = `## Where the rest of the time goes
 
-- **Startup with a DSN**: see the startup breakdown above, measured in the same run as the other figures. The
-  preload needs both \`@sentry/node\` and \`@opentelemetry/sdk-node\`; \`@sentry/node\`'s own setup pays for importing
-  the first too.
+- **Startup with a DSN**: see the startup breakdown above, measured in the same run as the other figures. What is left
+  is about half compiling and running the bundled Sentry and OTel code ("DSN wiring") and half \`start()\`: building the
+  NodeSDK, the instrumentations' module hooks, \`Sentry.init\` and registering the ESM loader hooks.
 - **RSS** follows the same imports.
 - **A dropped request** pays one AsyncLocalStorage entry, and Node 20's async-hooks bookkeeping for every async resource
   the request creates while any AsyncLocalStorage is in use. A hand-written preload doing nothing but one
