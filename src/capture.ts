@@ -4,7 +4,7 @@
  * could not read), and a failure inside Sentry is counted, not raised, because
  * every caller runs inside the app's own stack or a process listener.
  */
-import type { captureException, getIsolationScope, SeverityLevel } from '@sentry/core';
+import type { captureException, getIsolationScope, Scope, SeverityLevel } from '@sentry/core';
 import { noteFailure } from './guarded.js';
 import { capturable, isStandIn } from './throwable.js';
 
@@ -18,19 +18,33 @@ export interface Mechanism {
   readonly handled: boolean;
 }
 
-/** Captures any thrown value, named for its route; never throws. */
-export type CaptureThrown = (value: unknown, mechanism: Mechanism, options?: { transaction?: string; level?: SeverityLevel }) => void;
+export interface CaptureOptions {
+  readonly transaction?: string;
+  readonly level?: SeverityLevel;
+  /** The process is going down with this error (for release health: the request `crashed`). */
+  readonly crash?: boolean;
+}
 
-export function makeCapture(sentry: SentryCapture): CaptureThrown {
+/** Captures any thrown value, named for its route; never throws. */
+export type CaptureThrown = (value: unknown, mechanism: Mechanism, options?: CaptureOptions) => void;
+
+/** Runs a capture inside the request's release-health bookkeeping (sessions.ts `settle`). */
+export type Settle = (scope: () => Scope, crash: boolean, capture: () => void) => void;
+
+export function makeCapture(sentry: SentryCapture, settle?: Settle): CaptureThrown {
   return (value, mechanism, options = {}) => {
     try {
       const error = capturable(value);
       // The request's own isolation scope: the route names the event as it names the span.
       if (options.transaction) sentry.getIsolationScope().setTransactionName(options.transaction);
-      sentry.captureException(error, {
-        mechanism: isStandIn(error) ? { ...mechanism, synthetic: true } : mechanism,
-        ...(options.level ? { captureContext: { level: options.level } } : {}),
-      });
+      const capture = (): void => {
+        sentry.captureException(error, {
+          mechanism: isStandIn(error) ? { ...mechanism, synthetic: true } : mechanism,
+          ...(options.level ? { captureContext: { level: options.level } } : {}),
+        });
+      };
+      if (settle) settle(sentry.getIsolationScope, options.crash === true, capture);
+      else capture();
     } catch (err) {
       noteFailure('capturing an error', err);
     }

@@ -42,6 +42,8 @@ export interface Config {
   readonly ignoreErrors: readonly ErrorMatcher[];
   /** False when `OTEL_SDK_DISABLED` is true: no OTel at all, errors still captured. */
   readonly tracing: boolean;
+  /** Request sessions and the process session (`SENTRY_RELEASE_HEALTH`). */
+  readonly releaseHealth: boolean;
   /** A second trace backend (`OTEL_EXPORTER_OTLP_*`), in addition to Sentry. */
   readonly collector: CollectorConfig | undefined;
   /** Extra resource attributes (`OTEL_RESOURCE_ATTRIBUTES`, `K8S_*`). */
@@ -86,6 +88,7 @@ export function readConfig(env: Env, warn: Warn = log.warn): Readonly<Config> {
     scrubKeys: Object.freeze(readList(get('SENTRY_SCRUB_KEYS'))),
     ignoreErrors: Object.freeze(readMatchers(warn, get('SENTRY_IGNORE_ERRORS'))),
     tracing: !readBoolean(warn, 'OTEL_SDK_DISABLED', get('OTEL_SDK_DISABLED'), false),
+    releaseHealth: readBoolean(warn, 'SENTRY_RELEASE_HEALTH', get('SENTRY_RELEASE_HEALTH'), true),
     collector: readCollector(get, warn),
     resourceAttributes: Object.freeze(readResourceAttributes(get, warn)),
   });
@@ -246,6 +249,12 @@ export const VARIABLE_DOCS: readonly Variable[] = [
     default: '(none)',
     meaning:
       'Comma-separated extra noise: substrings (case-insensitive) or `/regex/flags` matched against `Name: message`. Matching errors are dropped and counted.',
+  },
+  {
+    name: 'SENTRY_RELEASE_HEALTH',
+    default: '`true`',
+    meaning:
+      'Release health: each served request is one session (`exited`, `errored` when an error was captured, `crashed` when the process died of it), sent per minute and at shutdown. Probes (`/readiness`, `/liveness`, `/metrics`, `/`) never count. `false` sends no sessions.',
   },
   {
     name: 'OTEL_SDK_DISABLED',

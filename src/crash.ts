@@ -147,8 +147,12 @@ export function createCrashHandling(
   };
 
   const onRejection = guarded('the unhandled-rejection handler', (reason: unknown) => {
-    capture(reason, { type: 'auto.node.onunhandledrejection', handled: false }, { level: mode === 'strict' ? 'fatal' : 'error' });
     const outcome = rejectionOutcome(mode, appListeners('unhandledRejection'));
+    capture(
+      reason,
+      { type: 'auto.node.onunhandledrejection', handled: false },
+      { level: mode === 'strict' ? 'fatal' : 'error', crash: outcome === 'raise' },
+    );
     if (outcome === 'raise') {
       const error = nodesUncaught(reason, onRejection);
       // Captured as a rejection already; the uncaught exception it becomes is not captured again.
@@ -167,7 +171,11 @@ export function createCrashHandling(
       // Node would have exited at the first one; later ones wait for it.
       if (crashing) return;
       if (!(typeof error === 'object' && error !== null && raised.has(error))) {
-        capture(error, { type: 'auto.node.onuncaughtexception', handled: false }, { level: 'fatal' });
+        capture(
+          error,
+          { type: 'auto.node.onuncaughtexception', handled: false },
+          { level: 'fatal', crash: appListeners('uncaughtException') === 0 },
+        );
       }
       if (appListeners('uncaughtException') === 0) crash(error);
     }),

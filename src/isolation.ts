@@ -19,7 +19,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Server as HttpServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import { getAsyncContextStrategy, getMainCarrier } from '@sentry/core';
 import type { Scope } from '@sentry/core';
@@ -33,13 +33,18 @@ export interface SentryScopes {
   readonly getCurrentScope: () => Scope;
 }
 
-/** What one request puts on its isolation scope. */
+/** What one request puts on its isolation scope, and the request itself. */
 interface RequestFacts {
   readonly method: string;
   readonly url: string;
   readonly host: string | undefined;
   readonly scheme: string;
+  readonly request?: IncomingMessage;
+  readonly response?: ServerResponse;
 }
+
+/** Told about each request's fresh isolation scope, when it is made (sessions.ts). */
+export type OnFork = (scope: Scope, request: IncomingMessage, response: ServerResponse) => void;
 
 /**
  * Calls `next` (with `thisArg` and `args`) in the request's own isolation
@@ -49,18 +54,19 @@ interface RequestFacts {
  */
 export type Isolate = <T>(facts: RequestFacts, next: (...args: never[]) => T, thisArg?: unknown, args?: ArrayLike<unknown>) => T;
 
-function describe(scope: Scope, facts: RequestFacts): void {
+function describe(scope: Scope, facts: RequestFacts, onFork: OnFork | undefined): void {
   scope.setSDKProcessingMetadata({
     normalizedRequest: { method: facts.method, url: `${facts.scheme}://${facts.host ?? 'localhost'}${facts.url}` },
   });
   scope.setTransactionName(`${facts.method} ${stripQuery(facts.url)}`);
+  if (onFork && facts.request && facts.response) onFork(scope, facts.request, facts.response);
 }
 
 /** Forks at request start, through Sentry's public API. */
-export function eagerIsolation(sentry: SentryScopes): Isolate {
+export function eagerIsolation(sentry: SentryScopes, onFork?: OnFork): Isolate {
   return (facts, next, thisArg, args = []) =>
     sentry.withIsolationScope((scope) => {
-      describe(scope, facts);
+      describe(scope, facts, onFork);
       return Reflect.apply(next, thisArg, args);
     });
 }
@@ -71,7 +77,7 @@ interface Store {
 }
 
 /** Forks on the first read of the request's scopes; `undefined` when Sentry's store is not what it expects. */
-export function lazyIsolation(sentry: SentryScopes): Isolate | undefined {
+export function lazyIsolation(sentry: SentryScopes, onFork?: OnFork): Isolate | undefined {
   const storage = getAsyncContextStrategy(getMainCarrier()).getTracingChannelBinding?.()?.asyncLocalStorage;
   if (!(storage instanceof AsyncLocalStorage)) return undefined;
   const als = storage as AsyncLocalStorage<Store | undefined>;
@@ -92,7 +98,7 @@ export function lazyIsolation(sentry: SentryScopes): Isolate | undefined {
     #fork(): Store {
       return (this.#forked ??= als.run(this.parent, () =>
         sentry.withIsolationScope((scope) => {
-          describe(scope, this.facts);
+          describe(scope, this.facts, onFork);
           return als.getStore() as Store;
         }),
       ));
@@ -131,7 +137,15 @@ export function isolateRequests(isolate: Isolate): () => void {
     target.emit = function emit(this: unknown, event, ...args) {
       if (event !== 'request') return original.call(this, event, ...args);
       const request = args[0] as IncomingMessage;
-      const facts = { method: request.method ?? 'GET', url: request.url ?? '/', host: request.headers.host, scheme: scheme as string };
+      const response = args[1] as ServerResponse;
+      const facts = {
+        method: request.method ?? 'GET',
+        url: request.url ?? '/',
+        host: request.headers.host,
+        scheme: scheme as string,
+        request,
+        response,
+      };
       // eslint-disable-next-line prefer-rest-params -- the very arguments the server emitted, with no copy
       return isolate(facts, original, this, arguments);
     };

@@ -22,6 +22,7 @@ import type { NodeOptions } from '@sentry/node';
 import { installBridge } from './bridge.js';
 import { loadCaBundle } from './ca.js';
 import { makeCapture } from './capture.js';
+import type { Settle } from './capture.js';
 import type { Config, Dsn } from './config.js';
 import { SentryCopyWatch } from './copies.js';
 import { createCrashHandling } from './crash.js';
@@ -34,6 +35,7 @@ import {
   watchTransport,
 } from './delivery.js';
 import { DropLedger } from './drops.js';
+import { guarded } from './guarded.js';
 import { sentryRegisterIntegration } from './events.js';
 import { GatedHttpInstrumentation, HeadIds } from './gate.js';
 import { eagerIsolation, isolateRequests, lazyIsolation } from './isolation.js';
@@ -53,6 +55,7 @@ import { HealthRouteGuard } from './spanfilter.js';
 import { boundedFlush, installShutdown, SHUTDOWN_BUDGET_MS } from './shutdown.js';
 import type { Flush, Listener } from './shutdown.js';
 import type { Handle } from './start.js';
+import { startRequestSessions } from './sessions.js';
 import { capturable } from './throwable.js';
 
 export interface SdkOptions {
@@ -151,7 +154,12 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   let ownListeners = new Set<Listener>();
   // Only the functions each helper reads: passing the namespace itself would keep
   // every export of @sentry/node in the bundle (scripts/bundle.ts).
-  const capture = makeCapture({ captureException: Sentry.captureException, getIsolationScope: Sentry.getIsolationScope });
+  // Bound to the request sessions once the client exists (below).
+  let settle: Settle = (_scope, _crash, run) => run();
+  const capture = makeCapture(
+    { captureException: Sentry.captureException, getIsolationScope: Sentry.getIsolationScope },
+    (scope, crash, run) => settle(scope, crash, run),
+  );
   const crash = createCrashHandling(flush, (l) => ownListeners.has(l), capture);
 
   // Sentry as an error client only: no default integrations, so none that
@@ -174,7 +182,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     beforeSend: pipeline.beforeSend,
     transport: options.transport ?? ((transportOptions) => watchTransport(Sentry.makeNodeTransport(transportOptions), watch)),
     transportOptions: { httpModule: boundedHttpModule, ...(caBundle ? { caCerts: [...caBundle.ca] } : {}) },
-    integrations: errorClientIntegrations(),
+    integrations: errorClientIntegrations(config.releaseHealth),
     // 11.12's client otherwise registers a module loader that rewrites the
     // source of framework files (router's layer.js, Fastify's hooks) to publish
     // diagnostics channels for those integrations: the app's code, changed.
@@ -186,9 +194,14 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     getIsolationScope: Sentry.getIsolationScope,
     getCurrentScope: Sentry.getCurrentScope,
   };
-  const lazy = lazyIsolation(scopes);
+  // Release health: a request session per served request (sessions.ts).
+  const client = Sentry.getClient();
+  const sessions = config.releaseHealth && client ? startRequestSessions(client) : undefined;
+  if (sessions) settle = sessions.settle;
+  const onFork = sessions ? guarded('starting a request session', sessions.forked) : undefined;
+  const lazy = lazyIsolation(scopes, onFork);
   if (!lazy) log.debug("Sentry's scope store is not the one this preload knows; each request forks its scopes eagerly");
-  const unisolate = isolateRequests(lazy ?? eagerIsolation(scopes));
+  const unisolate = isolateRequests(lazy ?? eagerIsolation(scopes, onFork));
 
   // Route errors, captured where the frameworks publish them (frameworks.ts);
   // built before the ESM hooks are awaited, like every instrumentation.
@@ -255,6 +268,7 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
       unwatchFastify();
       expressErrors.disable();
       copies?.disable();
+      sessions?.close();
       unisolate();
     },
   };
@@ -371,7 +385,7 @@ function startTracing(parts: TracingParts): { close(): Promise<void> } {
 }
 
 /** What builds and enriches error events; nothing here wraps an object the app owns. */
-function errorClientIntegrations(): Integration[] {
+function errorClientIntegrations(releaseHealth: boolean): Integration[] {
   return [
     Sentry.eventFiltersIntegration(),
     Sentry.linkedErrorsIntegration(),
@@ -385,7 +399,8 @@ function errorClientIntegrations(): Integration[] {
     Sentry.nativeNodeFetchIntegration({ spans: false, tracePropagation: false }),
     Sentry.contextLinesIntegration(),
     Sentry.nodeContextIntegration(),
-    Sentry.processSessionIntegration(),
+    // The process's own session; request sessions come from sessions.ts.
+    ...(releaseHealth ? [Sentry.processSessionIntegration()] : []),
     Sentry.modulesIntegration(),
     Sentry.openTelemetryIntegration(),
     // Uncaught exceptions and unhandled rejections are captured by crash.ts.

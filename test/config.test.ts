@@ -217,14 +217,17 @@ describe('readConfig: booleans', () => {
     { value: '2', expected: false, warns: true },
   ];
   const variables = [
-    { variable: 'SENTRY_DEBUG', field: 'debug' },
-    { variable: 'SENTRY_REQUIRED', field: 'required' },
+    { variable: 'SENTRY_DEBUG', field: 'debug', fallback: false },
+    { variable: 'SENTRY_REQUIRED', field: 'required', fallback: false },
+    // On unless turned off: unset, blank or unreadable leave it on.
+    { variable: 'SENTRY_RELEASE_HEALTH', field: 'releaseHealth', fallback: true },
   ] as const;
-  for (const { variable, field } of variables) {
+  for (const { variable, field, fallback } of variables) {
     for (const c of values) {
-      test(`${variable}=${JSON.stringify(c.value)} -> ${c.expected}${c.warns ? ' with a warning' : ''}`, () => {
+      const expected = c.value === undefined || c.value === '' || c.warns ? fallback : c.expected;
+      test(`${variable}=${JSON.stringify(c.value)} -> ${expected}${c.warns ? ' with a warning' : ''}`, () => {
         const { config, warnings } = read({ [variable]: c.value });
-        assert.equal(config[field], c.expected);
+        assert.equal(config[field], expected);
         if (c.warns) assertOneWarning(warnings, variable);
         else assert.deepEqual(warnings, []);
       });
@@ -252,6 +255,7 @@ describe('readConfig: the whole', () => {
         scrubKeys: [],
         ignoreErrors: [],
         tracing: true,
+        releaseHealth: true,
         collector: undefined,
         resourceAttributes: {},
       },
