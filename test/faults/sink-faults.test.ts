@@ -30,20 +30,30 @@ test('sink up, SIGTERM right after a burst of 50 errors and 200 sampled POSTs: n
     const exit = await proc.exited;
     const errors = sink.events().length;
     const spans = sink.spans.filter((s) => s.kind === 2).length;
+    const sessions = { exited: 0, errored: 0 };
+    for (const item of sink.items.filter((i) => i.type === 'sessions')) {
+      for (const a of item.payload['aggregates'] as Array<{ exited: number; errored: number }>) {
+        sessions.exited += a.exited;
+        sessions.errored += a.errored;
+      }
+    }
     figures.push({
       scenario: 'sink up, SIGTERM right after 50 errors + 200 sampled POSTs',
-      bound: `50 errors, 250 spans, exit 143, ≤ ${SHUTDOWN_BOUND_MS} ms`,
-      measured: `${errors} errors, ${spans} spans, exit ${exit.code}, ${exit.afterSignalMs} ms`,
+      bound: `50 errors, 250 spans, 250 request sessions (50 errored), exit 143, ≤ ${SHUTDOWN_BOUND_MS} ms`,
+      measured: `${errors} errors, ${spans} spans, ${sessions.exited + sessions.errored} sessions (${sessions.errored} errored), exit ${exit.code}, ${exit.afterSignalMs} ms`,
     });
     assert.equal(exit.code, 143, command);
     assert.ok((exit.afterSignalMs ?? Infinity) <= SHUTDOWN_BOUND_MS, `${exit.afterSignalMs} ms`);
     assert.equal(errors, 50, command);
     assert.equal(spans, 250, command);
+    // Release health is flushed in the same budget.
+    assert.deepEqual(sessions, { exited: 200, errored: 50 }, command);
   } finally {
     await sink.close();
   }
 });
 
+// Each run sends its request sessions in the SIGTERM flush too (release health is on by default).
 for (const fault of ['up', 'up again', 'down', 'hanging', 'slow', '429', '500'] as const) {
   test(`sink ${fault}: latency as with a healthy sink, bounded SIGTERM, no unhandled error, no log flood`, async () => {
     const sink = await sinkFor(fault === 'up again' ? 'up' : (fault as Fault));
