@@ -22,12 +22,22 @@ export interface RouteSummary {
   readonly spans: number;
 }
 
+/** Request sessions (release health) received for one release and environment. */
+export interface SessionSummary {
+  readonly release: string;
+  readonly environment: string;
+  exited: number;
+  errored: number;
+  crashed: number;
+}
+
 export interface DemoResult {
   readonly release: string;
   readonly environment: string;
   readonly routes: readonly RouteSummary[];
   readonly requests: readonly SentRequest[];
   readonly errors: ReadonlyArray<{ message: string; release: string; environment: string; traceId: string | undefined; linked: boolean }>;
+  readonly sessions: readonly SessionSummary[];
   readonly shutdownMs: number;
   readonly exitCode: number;
   readonly privacy: {

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { startSink } from '../src/sink.js';
 import type { Sink } from '../src/sink.js';
 import { reportHtml } from './report.js';
-import type { DemoResult, RouteSummary, SentRequest } from './report.js';
+import type { DemoResult, SessionSummary, RouteSummary, SentRequest } from './report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVICE = join(ROOT, 'examples', 'service');
@@ -229,6 +229,15 @@ function summarize(
   if (leaks.length > 0) problems.push(`private data reached the sink: ${leaks.join(', ')}`);
   if (structural > 0) problems.push(`${structural} event(s) carried request headers, cookies or an IP address`);
 
+  const sessions = sessionsByRelease(sink);
+  const counted = sent.filter((r) => !PROBE_LABELS.has(r.route)).length;
+  const mine = sessions.find((x) => x.release === release);
+  const total = (mine?.exited ?? 0) + (mine?.errored ?? 0) + (mine?.crashed ?? 0);
+  if (sessions.some((x) => x.release !== release || x.environment !== ENVIRONMENT))
+    problems.push(`sessions arrived for another release or environment: ${JSON.stringify(sessions)}`);
+  if (total !== counted) problems.push(`${counted} request(s) outside the probes, ${total} request session(s) received`);
+  if ((mine?.errored ?? 0) !== checkouts) problems.push(`${checkouts} checkout failure(s), ${mine?.errored ?? 0} errored session(s)`);
+
   const exitCode = exit.code ?? (exit.signal ? 128 : -1);
   if (exitCode !== 143) problems.push(`the service exited with ${exit.code ?? exit.signal}, expected 143 (SIGTERM)`);
   if (exit.shutdownMs > 2500) problems.push(`shutdown took ${Math.round(exit.shutdownMs)} ms, over the 2 s budget`);
@@ -240,12 +249,35 @@ function summarize(
     routes,
     requests: sent,
     errors,
+    sessions,
     shutdownMs: exit.shutdownMs,
     exitCode,
     privacy: { checked: Object.keys(SECRETS), leaks, structural, payloads: sink.requests.length },
     preloadLog: exit.stderr.split('\n').filter((l) => l.startsWith('[sentry-register]')),
     problems,
   };
+}
+
+/** The probes: never a release-health session. */
+const PROBE_LABELS = new Set(['GET /readiness', 'GET /liveness', 'GET /metrics', 'GET /']);
+
+/** The request sessions that arrived, summed per release and environment. */
+function sessionsByRelease(sink: Sink): SessionSummary[] {
+  const byKey = new Map<string, SessionSummary>();
+  for (const item of sink.items.filter((i) => i.type === 'sessions')) {
+    const attrs = item.payload['attrs'] as { release?: string; environment?: string } | undefined;
+    const release = attrs?.release ?? '';
+    const environment = attrs?.environment ?? '';
+    const key = `${release} ${environment}`;
+    const sum = byKey.get(key) ?? { release, environment, exited: 0, errored: 0, crashed: 0 };
+    for (const a of item.payload['aggregates'] as Array<{ exited?: number; errored?: number; crashed?: number }>) {
+      sum.exited += a.exited ?? 0;
+      sum.errored += a.errored ?? 0;
+      sum.crashed += a.crashed ?? 0;
+    }
+    byKey.set(key, sum);
+  }
+  return [...byKey.values()];
 }
 
 function printSummary(r: DemoResult): void {
@@ -267,6 +299,14 @@ function printSummary(r: DemoResult): void {
   for (const e of r.errors.slice(0, 5))
     out(`    ${e.message}  trace ${e.traceId ?? 'none'}${e.linked ? '  -> its trace arrived' : '  (trace not sampled)'}`);
   if (r.errors.length > 5) out(`    ... and ${r.errors.length - 5} more; ${linked} of ${r.errors.length} linked to a trace that arrived`);
+  for (const x of r.sessions) {
+    const total = x.exited + x.errored + x.crashed;
+    const share = total ? ((100 * (x.errored + x.crashed)) / total).toFixed(1) : '0.0';
+    out(
+      `  release health: ${x.release} (${x.environment}): ${total} request sessions, ${x.errored} errored, ${x.crashed} crashed: ` +
+        `${share}% with an error (probes not counted)`,
+    );
+  }
   out(`  shutdown: SIGTERM to exit in ${Math.round(r.shutdownMs)} ms, exit code ${r.exitCode}`);
   out(
     r.privacy.leaks.length === 0 && r.privacy.structural === 0
