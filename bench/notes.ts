@@ -19,8 +19,13 @@ export const TRADE_OFFS = `## Trade-offs made for these figures
 - **Sentry's Http integration is not used.** Its server side clones scopes twice, copies every header and keeps request
   sessions for each request, which a profile showed to cost more than half of the server's throughput. \`src/isolation.ts\`
   gives each request its own isolation scope (tags, user and breadcrumbs stay with it; events keep method, URL and transaction
-  name). Given up with it: breadcrumbs for outgoing \`http.request\` calls (\`fetch\` keeps them), release-health request
-  sessions, and the response status in the event's \`response\` context.
+  name). Given up with it: breadcrumbs for outgoing \`http.request\` calls (\`fetch\` keeps them) and the response status
+  in the event's \`response\` context.
+- **Release-health request sessions are counted without a scope** (\`src/sessions.ts\`). Sentry's Http integration gives every
+  request its own session on a forked isolation scope. Here a request that never touches Sentry is added to a plain per-minute
+  counter when Node publishes \`http.server.response.finish\` (no listener on the app's response, no scope, no allocation);
+  only a request that forked its scopes anyway (an error, a breadcrumb, a tag) gets Sentry's own \`startRequestSession\`.
+  Probes never count. The aggregates go out through Sentry's client (\`sendSession\`), which builds the envelope.
 - **The isolation scope is forked lazily.** Each request enters Sentry's own AsyncLocalStorage with a placeholder; the first
   read of its scopes (a tag, a breadcrumb, an error) runs \`Sentry.withIsolationScope\` from the request's parent context.
   Most requests never touch Sentry and pay one AsyncLocalStorage entry instead of two scope clones and three random ids. The

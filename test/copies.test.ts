@@ -28,7 +28,12 @@ for (const [name, carrier, expected] of carriers) {
 
 test('the warning names both versions and both fixes', () => {
   const line = otherVersionWarning(OURS, '11.11.0');
-  for (const part of ['Sentry 11.11.0', 'Sentry 11.12.0', '"@sentry/node": "11.12.0", the version the preload runs', '@org/sentry-register/api']) {
+  for (const part of [
+    'Sentry 11.11.0',
+    'Sentry 11.12.0',
+    '"@sentry/node": "11.12.0", the version the preload runs',
+    '@org/sentry-register/api',
+  ]) {
     assert.ok(line.includes(part), `${part} missing from: ${line}`);
   }
 });
