@@ -8,6 +8,8 @@ import { TRADE_OFFS, WHERE_THE_TIME_GOES } from './notes.js';
 import type { FamilyResult, ScrubReport } from './scrub.js';
 import type { Spread } from './stats.js';
 import type { StartupReport } from './startup.js';
+import { stormMarkdown } from './storm.js';
+import type { StormReport } from './storm.js';
 import { BARE, OURS_COLLECTOR, OURS_DSN, OURS_NO_DSN, SENTRY_DEFAULT } from './variants.js';
 import type { Workload } from './variants.js';
 
@@ -31,6 +33,7 @@ export interface Results {
   readonly scrub?: ScrubReport;
   readonly startup?: StartupReport;
   readonly breakdown?: BreakdownReport;
+  readonly storm?: StormReport;
 }
 
 export type Route = 'GET /work' | 'POST /work' | 'GET /readiness';
@@ -245,11 +248,40 @@ const goals = (scrub: ScrubReport | undefined): readonly Goal[] => [
     measure: ratioGoal('work', 'POST /work', 0.9),
   },
   {
+    figure: 'error storm: throughput, DSN',
+    goal: '≥ 80% of the same app plain (issue 16)',
+    measure: (r) => stormGoal(r, (x) => ({ value: pct(x.ratio), met: x.ratio >= 0.8 })),
+  },
+  {
+    figure: 'error storm: p99, DSN',
+    goal: '≤ 1.5× plain',
+    measure: (r) => stormGoal(r, (x) => ({ value: `${x.p99Ratio.toFixed(2)}x`, met: x.p99Ratio <= 1.5 })),
+  },
+  {
+    figure: 'error storm: RSS, DSN',
+    goal: 'plateaus; ≤ +60 MB over plain',
+    measure: (r) =>
+      stormGoal(r, (x) => ({
+        value: `${signed(x.rssAddedMb)} MB (${x.rssEarlyMb.toFixed(0)} → ${x.rssEndMb.toFixed(0)} MB)`,
+        met: x.rssAddedMb <= 60 && x.rssEndMb <= x.rssEarlyMb * 1.15,
+      })),
+  },
+  {
+    figure: 'error storm: events of one kind',
+    goal: '≤ 20 in a 60 s storm, the rest counted',
+    measure: (r) => stormGoal(r, (x) => ({ value: String(x.events), met: x.events <= 20 })),
+  },
+  {
     figure: 'masking, adversarial input',
     goal: scrub ? `≤ ${scrub.budgetUsPerKb} µs per KB at 16 KB, per-KB growth 1→16 KB ≤ ${scrub.maxGrowth}x` : 'its bounds',
     measure: (r) => (r.scrub ? maskingVerdict(r.scrub) : undefined),
   },
 ];
+
+function stormGoal(r: Results, verdict: (row: StormReport['rows'][number]) => Verdict): Verdict | undefined {
+  const ours = r.storm?.rows.find((x) => x.variant === OURS_DSN);
+  return ours ? verdict(ours) : undefined;
+}
 
 function verdictText(v: Verdict | undefined, applies: boolean): string {
   if (v === undefined) return 'not measured';
@@ -339,6 +371,10 @@ Variants: bare \`node app\`; ours without a DSN; ours with a DSN pointed at a lo
 with \`parentbased_traceidratio\` 0.25 exporting OTLP to the same sink. Workloads: \`hello\` answers at once; \`work\` parses
 a 10 KB JSON body and does about 1 ms of CPU work. Routes: \`GET /work\` (dropped by our sampler), \`POST /work\` (25% sampled),
 \`GET /readiness\` (never traced). RSS is read after at least 10 000 requests.
+
+## Error storm
+
+${perNode('Error storm', (r) => (r.storm ? stormMarkdown(r.storm) : undefined)) || 'Not measured in these runs.'}
 
 ## Masking
 

@@ -23,7 +23,7 @@
  * then writes docs/performance.md from the Node 20 and Node 24 files.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -37,6 +37,7 @@ import { breakdownMarkdown, markdownTable, ROUTES, scrubMarkdown, startupMarkdow
 import type { Meta, Results, Route, Row } from './report.js';
 import { printScrubReport, runScrubBench } from './scrub.js';
 import { measureStartup } from './startup.js';
+import { runStormBench, stormMarkdown } from './storm.js';
 import { median, rotated } from './stats.js';
 import { BARE, ROOT, startVariant, stop, VARIANTS } from './variants.js';
 import type { Variant } from './variants.js';
@@ -55,6 +56,21 @@ const WINDOW_S = quick ? 0.3 : 0.5;
 const CONNECTIONS = 10;
 
 const WORKLOADS = quick ? (['hello'] as const) : (['hello', 'work'] as const);
+/** A 60 s storm per variant, as issue 16 sets its goals; 3 s for the CI smoke. */
+const STORM_S = quick ? 3 : 60;
+
+// `--storm`: only the error storm, added to this Node's last results (the other figures are kept).
+if (args.includes('--storm')) {
+  const file = join(ROOT, 'bench', 'results', `latest-node${NODE_MAJOR}.json`);
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  linkPackage();
+  const stormSink = await startSink();
+  const storm = await runStormBench(stormSink, STORM_S);
+  await stormSink.close();
+  writeFileSync(file, `${JSON.stringify({ ...previous, storm }, null, 2)}\n`);
+  console.log(stormMarkdown(storm));
+  process.exit(0);
+}
 type Workload = (typeof WORKLOADS)[number];
 
 interface Window {
@@ -166,6 +182,8 @@ for (let run = 0; run < RUNS; run++) {
     console.error(`run ${run + 1}/${RUNS} ${workload}: ${sink.requests.length - before} deliveries at the sink`);
   }
 }
+const storm = await runStormBench(sink, STORM_S);
+console.log(`\n${stormMarkdown(storm)}\n`);
 // The sink counts deliveries from all variants together, so each tracing variant is checked alone, once.
 for (const variant of VARIANTS.filter((v) => v.delivers.length > 0)) {
   const before = sink.requests.length;
@@ -227,7 +245,7 @@ const meta: Meta = {
   quick,
   elapsedS: Math.round((performance.now() - begun) / 1000),
 };
-const results: Results = { meta, rows, scrub, startup, breakdown };
+const results: Results = { meta, rows, scrub, startup, breakdown, storm };
 const dir = join(ROOT, 'bench', 'results');
 const base = join(dir, `latest-node${NODE_MAJOR}`);
 mkdirSync(dir, { recursive: true });
@@ -236,7 +254,8 @@ writeFileSync(
   `${base}.md`,
   `Node ${process.version}, ${meta.date}${quick ? ' (--quick)' : ''}.\n\n${startupMarkdown(startup)}\n\n${breakdownMarkdown(breakdown)}\n\n` +
     `Throughput as a share of bare node in the same run; median over ${RUNS} run(s) × ${ROUNDS} rounds of ${WINDOW_S} s windows per route, ` +
-    `each window's throughput over bare node's in the same round, ${CONNECTIONS} connections (autocannon).\n\n${table}\n\n## Masking\n\n${scrubMarkdown(scrub)}\n`,
+    `each window's throughput over bare node's in the same round, ${CONNECTIONS} connections (autocannon).\n\n${table}\n\n` +
+    `${stormMarkdown(storm)}\n\n## Masking\n\n${scrubMarkdown(scrub)}\n`,
 );
 writeFileSync(`${base}.svg`, chartSvg(rows, ROUTES, meta));
 console.log(table);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCH = join(ROOT, 'bench');
 
-export type Workload = 'hello' | 'work';
+export type Workload = 'hello' | 'work' | 'storm';
 
 export interface Variant {
   readonly name: string;

@@ -37,6 +37,8 @@ export interface DemoResult {
   readonly routes: readonly RouteSummary[];
   readonly requests: readonly SentRequest[];
   readonly errors: ReadonlyArray<{ message: string; release: string; environment: string; traceId: string | undefined; linked: boolean }>;
+  /** Error events not built (the storm budget), as Sentry's client reports count them. */
+  readonly sampledErrors: number;
   readonly sessions: readonly SessionSummary[];
   readonly shutdownMs: number;
   readonly exitCode: number;

@@ -23,7 +23,7 @@ function call<T>(fallback: T, fn: (bridge: Bridge) => T): T {
   }
 }
 
-/** Reports an error; returns the event id, or undefined when Sentry is off. */
+/** Reports an error; returns the event id, or undefined when Sentry is off or an error storm's budget skipped it. */
 export function captureException(error: unknown, context?: CaptureContext): string | undefined {
   return call(undefined, (b) => b.captureException(error, context));
 }

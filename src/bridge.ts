@@ -7,7 +7,8 @@
 import type { Breadcrumb, CaptureContext, Scope, SeverityLevel, User } from '@sentry/core';
 
 export interface Bridge {
-  captureException(error: unknown, context?: CaptureContext): string;
+  /** The event id; `undefined` when the event was not built (an error storm's budget, budget.ts). */
+  captureException(error: unknown, context?: CaptureContext): string | undefined;
   captureMessage(message: string, level?: SeverityLevel): string;
   addBreadcrumb(breadcrumb: Breadcrumb): void;
   setTag(key: string, value: string): void;

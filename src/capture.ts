@@ -5,6 +5,7 @@
  * every caller runs inside the app's own stack or a process listener.
  */
 import type { captureException, getIsolationScope, Scope, SeverityLevel } from '@sentry/core';
+import type { CaptureKind } from './budget.js';
 import { noteFailure } from './guarded.js';
 import { capturable, isStandIn } from './throwable.js';
 
@@ -31,9 +32,22 @@ export type CaptureThrown = (value: unknown, mechanism: Mechanism, options?: Cap
 /** Runs a capture inside the request's release-health bookkeeping (sessions.ts `settle`). */
 export type Settle = (scope: () => Scope, crash: boolean, capture: () => void) => void;
 
-export function makeCapture(sentry: SentryCapture, settle?: Settle): CaptureThrown {
+export interface CaptureHooks {
+  /** Release-health bookkeeping around the capture (sessions.ts). */
+  readonly settle?: Settle;
+  /** Whether to build the event at all (budget.ts); asked before anything is read from the value. */
+  readonly admit?: (value: unknown, kind: CaptureKind) => boolean;
+}
+
+export function makeCapture(sentry: SentryCapture, hooks: CaptureHooks = {}): CaptureThrown {
+  const { settle, admit } = hooks;
   return (value, mechanism, options = {}) => {
     try {
+      if (admit && !admit(value, options.crash ? 'crash' : 'auto')) {
+        // Not built, but the request still had an error: release health counts it.
+        settle?.(sentry.getIsolationScope, false, () => undefined);
+        return;
+      }
       const error = capturable(value);
       // The request's own isolation scope: the route names the event as it names the span.
       if (options.transaction) sentry.getIsolationScope().setTransactionName(options.transaction);

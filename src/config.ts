@@ -44,6 +44,8 @@ export interface Config {
   readonly tracing: boolean;
   /** Request sessions and the process session (`SENTRY_RELEASE_HEALTH`). */
   readonly releaseHealth: boolean;
+  /** The error-storm budget (budget.ts): a group's burst, then one event per interval; all groups' ceiling. */
+  readonly storm: { readonly burst: number; readonly intervalMs: number; readonly perSecond: number };
   /** A second trace backend (`OTEL_EXPORTER_OTLP_*`), in addition to Sentry. */
   readonly collector: CollectorConfig | undefined;
   /** Extra resource attributes (`OTEL_RESOURCE_ATTRIBUTES`, `K8S_*`). */
@@ -89,6 +91,11 @@ export function readConfig(env: Env, warn: Warn = log.warn): Readonly<Config> {
     ignoreErrors: Object.freeze(readMatchers(warn, get('SENTRY_IGNORE_ERRORS'))),
     tracing: !readBoolean(warn, 'OTEL_SDK_DISABLED', get('OTEL_SDK_DISABLED'), false),
     releaseHealth: readBoolean(warn, 'SENTRY_RELEASE_HEALTH', get('SENTRY_RELEASE_HEALTH'), true),
+    storm: Object.freeze({
+      burst: readCount(warn, 'SENTRY_STORM_BURST', get('SENTRY_STORM_BURST'), 5, 1),
+      intervalMs: readCount(warn, 'SENTRY_STORM_INTERVAL', get('SENTRY_STORM_INTERVAL'), 10, 1) * 1000,
+      perSecond: readCount(warn, 'SENTRY_STORM_MAX_PER_SECOND', get('SENTRY_STORM_MAX_PER_SECOND'), 20, 1),
+    }),
     collector: readCollector(get, warn),
     resourceAttributes: Object.freeze(readResourceAttributes(get, warn)),
   });
@@ -154,6 +161,15 @@ function readRate(warn: Warn, name: string, value: string | undefined): number {
   if (Number.isFinite(n) && n >= 0 && n <= 1) return n;
   warn(`${name} must be a number from 0 to 1 (got ${JSON.stringify(value.slice(0, 40))}); using ${DEFAULT_TRACES_SAMPLE_RATE}`);
   return DEFAULT_TRACES_SAMPLE_RATE;
+}
+
+/** A whole number, at least `min`; a bad value warns and falls back. */
+function readCount(warn: Warn, name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  if (n >= min) return n;
+  warn(`${name} must be a whole number from ${min} (got ${JSON.stringify(value.slice(0, 40))}); using ${fallback}`);
+  return fallback;
 }
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
@@ -255,6 +271,22 @@ export const VARIABLE_DOCS: readonly Variable[] = [
     default: '`true`',
     meaning:
       'Release health: each served request is one session (`exited`, `errored` when an error was captured, `crashed` when the process died of it), sent per minute and at shutdown. Probes (`/readiness`, `/liveness`, `/metrics`, `/`) never count. `false` sends no sessions.',
+  },
+  {
+    name: 'SENTRY_STORM_BURST',
+    default: '`5`',
+    meaning:
+      'Error storms: events each kind of error (type, normalised message, top in-app frame) sends at once, before it is held to one per `SENTRY_STORM_INTERVAL`. The others are counted, not built.',
+  },
+  {
+    name: 'SENTRY_STORM_INTERVAL',
+    default: '`10`',
+    meaning: 'Error storms: seconds between the events a kind of error sends after its burst.',
+  },
+  {
+    name: 'SENTRY_STORM_MAX_PER_SECOND',
+    default: '`20`',
+    meaning: "Error storms: events per second across all kinds of error. A kind's first event and crashes always go.",
   },
   {
     name: 'OTEL_SDK_DISABLED',

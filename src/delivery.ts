@@ -39,13 +39,20 @@ export class DeliveryWatch {
   }
 }
 
+/** What the transport learns about Sentry's ingest (budget.ts `SentryRefusal`). */
+export interface IngestState {
+  answered(response: TransportMakeRequestResponse): void;
+  failed(): void;
+}
+
 /** Wraps Sentry's transport to report what goes wrong with delivery. */
-export function watchTransport(transport: Transport, watch: DeliveryWatch): Transport {
+export function watchTransport(transport: Transport, watch: DeliveryWatch, ingest?: IngestState): Transport {
   return {
     ...transport,
     send(envelope: Envelope): PromiseLike<TransportMakeRequestResponse> {
       return transport.send(envelope).then(
         (response) => {
+          ingest?.answered(response);
           const status = response.statusCode;
           if (status === 429) {
             const retry = response.headers?.['retry-after'];
@@ -59,6 +66,7 @@ export function watchTransport(transport: Transport, watch: DeliveryWatch): Tran
           return response;
         },
         (error: unknown) => {
+          ingest?.failed();
           watch.report('events could not be sent to Sentry', failureLine(error));
           throw error;
         },

@@ -1,7 +1,8 @@
 /**
  * The ledger of dropped events: counted by reason and visible without Sentry,
  * so nobody has to take on trust that the filters drop only noise (seed 004,
- * Q4). One debug line per drop with SENTRY_DEBUG, one summary line at exit.
+ * Q4), or guess how many an error storm's budget and a full send buffer
+ * cost. One debug line per drop with SENTRY_DEBUG, one summary line at exit.
  */
 import type { DropReason } from './noise.js';
 import type { Logger } from './log.js';
@@ -25,12 +26,12 @@ export class DropLedger {
     return n;
   }
 
-  /** `dropped 3 events as noise: client-disconnect=2, rate-limit=1`, or undefined when nothing was dropped. */
+  /** `dropped 3 events: client-disconnect=2, rate-limit=1`, or undefined when nothing was dropped. */
   summary(): string | undefined {
     const total = this.total;
     if (total === 0) return undefined;
     const parts = [...this._counts].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `${reason}=${n}`);
-    return `dropped ${total} event${total === 1 ? '' : 's'} as noise: ${parts.join(', ')}`;
+    return `dropped ${total} event${total === 1 ? '' : 's'}: ${parts.join(', ')}`;
   }
 
   /** Prints the summary once, when the process exits (also after process.exit()). */

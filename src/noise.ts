@@ -5,13 +5,23 @@
  * object) and says why to drop it, or nothing.
  */
 
-export type DropReason = 'client-disconnect' | 'rate-limit' | 'ignored' | 'health-route';
+export type DropReason =
+  | 'client-disconnect'
+  | 'rate-limit'
+  | 'ignored'
+  | 'health-route'
+  | 'group-budget'
+  | 'global-ceiling'
+  | 'sentry-refusing'
+  | 'queue-overflow';
 
 export type ErrorMatcher = string | RegExp;
 
 const DISCONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR']);
 const DISCONNECT_NAMES = new Set(['AbortError']);
 const RATE_LIMIT_TEXT = /\brate[ -_]?limit|\btoo many requests\b/i;
+
+const MAX_MESSAGE = 8_192;
 
 export interface ErrorFacts {
   readonly name: string;
@@ -28,7 +38,11 @@ export function factsOf(error: unknown, fallback?: { type?: string; value?: stri
     number | undefined;
   return {
     name: typeof e['name'] === 'string' ? e['name'] : (fallback?.type ?? ''),
-    message: typeof e['message'] === 'string' ? e['message'] : typeof error === 'string' ? error : (fallback?.value ?? ''),
+    // Bounded like the event's own value (maxValueLength): a 5 MB message is matched on its first 8 KB.
+    message: (typeof e['message'] === 'string' ? e['message'] : typeof error === 'string' ? error : (fallback?.value ?? '')).slice(
+      0,
+      MAX_MESSAGE,
+    ),
     code: typeof e['code'] === 'string' ? e['code'] : undefined,
     status,
   };

@@ -17,10 +17,11 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
-import type { Integration } from '@sentry/core';
+import type { BaseTransportOptions, Integration } from '@sentry/core';
 import type { NodeOptions } from '@sentry/node';
 import { installBridge } from './bridge.js';
 import { loadCaBundle } from './ca.js';
+import { admission, ErrorBudget, SentryRefusal, stormDetail, STORM_WARNING } from './budget.js';
 import { makeCapture } from './capture.js';
 import type { Settle } from './capture.js';
 import type { Config, Dsn } from './config.js';
@@ -156,9 +157,17 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   // every export of @sentry/node in the bundle (scripts/bundle.ts).
   // Bound to the request sessions once the client exists (below).
   let settle: Settle = (_scope, _crash, run) => run();
+  // An error storm builds 5 events per group, then 1 every 10 s (budget.ts).
+  const refusal = new SentryRefusal();
+  const admit = admission(new ErrorBudget(config.storm), refusal, (skip, key) => {
+    ledger.record(skip, key.slice(0, 200) || 'an error');
+    // Sentry's client reports: client-side sampling, or backing off while Sentry refuses.
+    Sentry.getClient()?.recordDroppedEvent(skip === 'sentry-refusing' ? 'ratelimit_backoff' : 'sample_rate', 'error');
+    if (skip !== 'sentry-refusing') watch.report(STORM_WARNING, stormDetail(config.storm));
+  });
   const capture = makeCapture(
     { captureException: Sentry.captureException, getIsolationScope: Sentry.getIsolationScope },
-    (scope, crash, run) => settle(scope, crash, run),
+    { settle: (scope, crash, run) => settle(scope, crash, run), admit },
   );
   const crash = createCrashHandling(flush, (l) => ownListeners.has(l), capture);
 
@@ -180,7 +189,19 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
     dataCollection: DATA_COLLECTION,
     shutdownTimeout: SHUTDOWN_BUDGET_MS,
     beforeSend: pipeline.beforeSend,
-    transport: options.transport ?? ((transportOptions) => watchTransport(Sentry.makeNodeTransport(transportOptions), watch)),
+    beforeBreadcrumb: pipeline.beforeBreadcrumb,
+    // Bounded events: an exception value (a 5 MB message) is cut at Sentry's own
+    // limit for it (Relay trims exception values to 8192 characters), and an event
+    // carries Sentry's default 100 breadcrumbs at most, each cut when recorded.
+    maxValueLength: 8_192,
+    transport:
+      options.transport ??
+      ((transportOptions) =>
+        watchTransport(
+          Sentry.makeNodeTransport({ ...transportOptions, recordDroppedEvent: countDrops(transportOptions, ledger) }),
+          watch,
+          refusal,
+        )),
     transportOptions: { httpModule: boundedHttpModule, ...(caBundle ? { caCerts: [...caBundle.ca] } : {}) },
     integrations: errorClientIntegrations(config.releaseHealth),
     // 11.12's client otherwise registers a module loader that rewrites the
@@ -216,7 +237,12 @@ export async function startSdk(config: Config & { dsn: Dsn }, options: SdkOption
   await waitForHooks();
 
   installBridge({
-    captureException: (error, context) => Sentry.captureException(capturable(error), context),
+    // Held to the storm ceiling only; a skipped one still makes its request errored.
+    captureException: (error, context) => {
+      if (admit(error, 'explicit')) return Sentry.captureException(capturable(error), context);
+      settle(Sentry.getIsolationScope, false, () => undefined);
+      return undefined;
+    },
     captureMessage: (message, level) => Sentry.captureMessage(message, level),
     addBreadcrumb: Sentry.addBreadcrumb,
     setTag: Sentry.setTag,
@@ -435,5 +461,20 @@ function watchForeignInit(ours: unknown): () => void {
     log.warn(
       "the app called Sentry.init() itself; its client replaced the preload's, so the preload's masking, noise filters and trace links no longer apply to its errors. Remove the app's Sentry.init() (the preload does it) or do not load the preload.",
     );
+  };
+}
+
+/**
+ * The transport's own drops into the ledger too: a full send buffer resolves
+ * without a status (@sentry/core 11.12 createTransport), so nothing else sees
+ * it. Sentry still records each in its client reports.
+ */
+function countDrops(options: BaseTransportOptions, ledger: DropLedger): BaseTransportOptions['recordDroppedEvent'] {
+  const record = options.recordDroppedEvent;
+  return (reason, category, count) => {
+    if (reason === 'queue_overflow' && category === 'error') {
+      for (let i = 0; i < (count ?? 1); i++) ledger.record('queue-overflow', 'an event: the send buffer was full');
+    }
+    record(reason, category, count);
   };
 }

@@ -30,7 +30,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client, Scope } from '@sentry/core';
 import { startRequestSession } from '@sentry/core/server';
 import { guarded } from './guarded.js';
-import { isExcludedPath } from './sampler.js';
+import { EXCLUDED_PATHS, isExcludedPath } from './sampler.js';
 
 const FINISH = 'http.server.response.finish';
 /** Sentry's own flushing delay for request-session aggregates (record-request-session.js). */
@@ -46,11 +46,14 @@ type Status = 'ok' | 'errored' | 'crashed';
 export function countsAsSession(url: string | undefined): boolean {
   // Every probe path has `r`, `l`, `m`, `?`, `#`, `/` or nothing after its
   // first `/`: any other path counts without normalising it (every request asks).
-  const second = url?.[1];
+  if (url === undefined) return false;
+  const second = url[1];
   if (second !== undefined && !PROBE_SECOND.includes(second)) return true;
-  return !isExcludedPath(url ?? '/');
+  // A probe as kubelets send it, without normalising; then any other spelling of one.
+  return !PROBES.has(url) && !isExcludedPath(url);
 }
 const PROBE_SECOND = 'rlm?#/';
+const PROBES: ReadonlySet<string> = new Set(EXCLUDED_PATHS);
 
 /** The request-session status Sentry keeps on an isolation scope, if it has one. */
 function statusOf(scope: Scope): { status: Status } | undefined {
@@ -161,18 +164,17 @@ export function startRequestSessions(client: Client): RequestSessions {
       byScope.set(scope, end);
     },
     settle(scope, crash, capture) {
-      // The bookkeeping may fail; the capture itself always runs.
+      // The bookkeeping may fail; the capture itself always runs. Sentry marks the
+      // very object read here (its status), so one read of the scope's data does.
+      let session: { status: Status } | undefined;
       let before: Status | undefined;
-      if (!crash) attempt(() => (before = statusOf(scope())?.status));
+      if (!crash) attempt(() => (before = (session = statusOf(scope()))?.status));
       capture();
       attempt(() => {
         const current = scope();
         if (crash) byScope.get(current)?.();
         else if (late.delete(current)) plain.erroredLate();
-        else if (before !== undefined && before !== 'crashed') {
-          const session = statusOf(current);
-          if (session) session.status = 'errored';
-        }
+        else if (session && before !== 'crashed') session.status = 'errored';
       });
     },
     close() {

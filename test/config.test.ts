@@ -235,6 +235,38 @@ describe('readConfig: booleans', () => {
   }
 });
 
+describe('readConfig: the error-storm budget', () => {
+  const cases: Array<{ env: Record<string, string>; expected: { burst: number; intervalMs: number; perSecond: number }; warns?: string }> =
+    [
+      { env: {}, expected: { burst: 5, intervalMs: 10_000, perSecond: 20 } },
+      {
+        env: { SENTRY_STORM_BURST: '20', SENTRY_STORM_INTERVAL: '60', SENTRY_STORM_MAX_PER_SECOND: '5' },
+        expected: { burst: 20, intervalMs: 60_000, perSecond: 5 },
+      },
+      { env: { SENTRY_STORM_BURST: ' 1 ' }, expected: { burst: 1, intervalMs: 10_000, perSecond: 20 } },
+      { env: { SENTRY_STORM_BURST: '0' }, expected: { burst: 5, intervalMs: 10_000, perSecond: 20 }, warns: 'SENTRY_STORM_BURST' },
+      { env: { SENTRY_STORM_INTERVAL: '2.5' }, expected: { burst: 5, intervalMs: 10_000, perSecond: 20 }, warns: 'SENTRY_STORM_INTERVAL' },
+      {
+        env: { SENTRY_STORM_MAX_PER_SECOND: 'lots' },
+        expected: { burst: 5, intervalMs: 10_000, perSecond: 20 },
+        warns: 'SENTRY_STORM_MAX_PER_SECOND',
+      },
+      {
+        env: { SENTRY_STORM_MAX_PER_SECOND: '-3' },
+        expected: { burst: 5, intervalMs: 10_000, perSecond: 20 },
+        warns: 'SENTRY_STORM_MAX_PER_SECOND',
+      },
+    ];
+  for (const c of cases) {
+    test(`${JSON.stringify(c.env)} -> ${JSON.stringify(c.expected)}${c.warns ? ' with a warning' : ''}`, () => {
+      const { config, warnings } = read(c.env);
+      assert.deepEqual({ ...config.storm }, c.expected);
+      if (c.warns) assertOneWarning(warnings, c.warns);
+      else assert.deepEqual(warnings, []);
+    });
+  }
+});
+
 describe('readConfig: the whole', () => {
   test('defaults from an empty env, frozen, without warnings', () => {
     const { config, warnings } = read({});
@@ -256,6 +288,7 @@ describe('readConfig: the whole', () => {
         ignoreErrors: [],
         tracing: true,
         releaseHealth: true,
+        storm: { burst: 5, intervalMs: 10_000, perSecond: 20 },
         collector: undefined,
         resourceAttributes: {},
       },

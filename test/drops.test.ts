@@ -19,16 +19,16 @@ function fakeProcess(): EventEmitter & NodeJS.Process {
 describe('DropLedger', () => {
   const summaries: Array<{ name: string; drops: DropReason[]; expected: string | undefined }> = [
     { name: 'nothing dropped', drops: [], expected: undefined },
-    { name: 'one event', drops: ['rate-limit'], expected: 'dropped 1 event as noise: rate-limit=1' },
+    { name: 'one event', drops: ['rate-limit'], expected: 'dropped 1 event: rate-limit=1' },
     {
       name: 'three events, two reasons',
       drops: ['client-disconnect', 'rate-limit', 'client-disconnect'],
-      expected: 'dropped 3 events as noise: client-disconnect=2, rate-limit=1',
+      expected: 'dropped 3 events: client-disconnect=2, rate-limit=1',
     },
     {
       name: 'reasons sorted by name, whatever the order of drops',
       drops: ['rate-limit', 'ignored', 'health-route', 'client-disconnect', 'ignored'],
-      expected: 'dropped 5 events as noise: client-disconnect=1, health-route=1, ignored=2, rate-limit=1',
+      expected: 'dropped 5 events: client-disconnect=1, health-route=1, ignored=2, rate-limit=1',
     },
   ];
   for (const c of summaries) {
@@ -63,7 +63,7 @@ describe('DropLedger', () => {
     proc.emit('exit', 0);
     assert.deepEqual(
       log.lines.filter((l) => l.startsWith('info')),
-      ['info dropped 2 events as noise: rate-limit=2'],
+      ['info dropped 2 events: rate-limit=2'],
     );
     assert.equal(proc.listenerCount('exit'), 0);
   });
@@ -86,7 +86,7 @@ describe('DropLedger', () => {
     ledger.record('ignored', 'Error: b');
     assert.deepEqual(
       log.lines.filter((l) => l.startsWith('info')),
-      ['info dropped 1 event as noise: ignored=1'],
+      ['info dropped 1 event: ignored=1'],
     );
   });
 });

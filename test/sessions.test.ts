@@ -72,7 +72,7 @@ const server = createServer((req, res) => {
   if (path.includes('touch')) Sentry.addBreadcrumb({ message: 'touched' });
   if (path.startsWith('/fail')) {
     // As the framework captures route errors: not handled, and the process goes on.
-    makeCapture(Sentry, sessions.settle)(new Error('route failed'), { type: 'auto.test', handled: false });
+    makeCapture(Sentry, { settle: sessions.settle })(new Error('route failed'), { type: 'auto.test', handled: false });
     res.statusCode = 500;
   }
   if (path.startsWith('/late')) {
@@ -85,7 +85,7 @@ const server = createServer((req, res) => {
     res.statusCode = 500;
     res.end('failed');
     setImmediate(() => {
-      makeCapture(Sentry, sessions.settle)(new Error('reported late'), { type: 'auto.test', handled: false });
+      makeCapture(Sentry, { settle: sessions.settle })(new Error('reported late'), { type: 'auto.test', handled: false });
       reportedLate();
     });
     return;

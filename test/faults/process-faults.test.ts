@@ -56,7 +56,8 @@ for (const fault of ['down', 'hanging'] as const) {
       assert.ok(heapGrowth <= HEAP_BOUND_MB, `the heap grew by ${heapGrowth.toFixed(1)} MB\n${command}`);
       assert.equal(exit.code, 143);
       assert.ok((exit.afterSignalMs ?? Infinity) <= SHUTDOWN_BOUND_MS, `${exit.afterSignalMs} ms`);
-      assert.ok(warningLines(proc.stderr()).length <= 3, proc.stderr());
+      // One per kind: spans, events, the SIGTERM flush, and the storm budget (10 000 errors of one kind).
+      assert.ok(warningLines(proc.stderr()).length <= 4, proc.stderr());
     } finally {
       await sink?.close();
     }

@@ -29,6 +29,14 @@ test('sink up, SIGTERM right after a burst of 50 errors and 200 sampled POSTs: n
     proc.signal('SIGTERM');
     const exit = await proc.exited;
     const errors = sink.events().length;
+    // The 50 errors are one kind ("distinct failure number N"): the storm budget sends the
+    // first 5 and Sentry's client reports count the rest. Every one is accounted for.
+    let sampled = 0;
+    for (const item of sink.items.filter((i) => i.type === 'client_report')) {
+      for (const d of item.payload['discarded_events'] as Array<{ reason: string; quantity: number }>) {
+        if (d.reason === 'sample_rate') sampled += d.quantity;
+      }
+    }
     const spans = sink.spans.filter((s) => s.kind === 2).length;
     const sessions = { exited: 0, errored: 0 };
     for (const item of sink.items.filter((i) => i.type === 'sessions')) {
@@ -39,12 +47,13 @@ test('sink up, SIGTERM right after a burst of 50 errors and 200 sampled POSTs: n
     }
     figures.push({
       scenario: 'sink up, SIGTERM right after 50 errors + 200 sampled POSTs',
-      bound: `50 errors, 250 spans, 250 request sessions (50 errored), exit 143, ≤ ${SHUTDOWN_BOUND_MS} ms`,
-      measured: `${errors} errors, ${spans} spans, ${sessions.exited + sessions.errored} sessions (${sessions.errored} errored), exit ${exit.code}, ${exit.afterSignalMs} ms`,
+      bound: `50 errors (5 sent, 45 in client reports), 250 spans, 250 request sessions (50 errored), exit 143, ≤ ${SHUTDOWN_BOUND_MS} ms`,
+      measured: `${errors} sent + ${sampled} in client reports, ${spans} spans, ${sessions.exited + sessions.errored} sessions (${sessions.errored} errored), exit ${exit.code}, ${exit.afterSignalMs} ms`,
     });
     assert.equal(exit.code, 143, command);
     assert.ok((exit.afterSignalMs ?? Infinity) <= SHUTDOWN_BOUND_MS, `${exit.afterSignalMs} ms`);
-    assert.equal(errors, 50, command);
+    assert.equal(errors, 5, command);
+    assert.equal(errors + sampled, 50, command);
     assert.equal(spans, 250, command);
     // Release health is flushed in the same budget.
     assert.deepEqual(sessions, { exited: 200, errored: 50 }, command);
@@ -142,6 +151,38 @@ for (const [fault, options] of Object.entries(COLLECTOR_FAULTS)) {
       assert.ok(!warnings.some((w) => w.includes('to Sentry')), warnings.join('\n'));
     } finally {
       await Promise.all([sink.close(), collector?.close()]);
+    }
+  });
+}
+
+// An error storm while Sentry refuses (429 with Retry-After) or never answers: the events it
+// would throw away are not built, memory stays flat, and SIGTERM still ends within the bound.
+for (const fault of ['429', 'hanging'] as const) {
+  test(`error storm of 1000 failing requests, sink ${fault}: bounded sends, flat memory, bounded SIGTERM`, async () => {
+    const sink = await sinkFor(fault);
+    assert.ok(sink);
+    try {
+      const { proc, command } = await spawnFixture('fault-app.mjs', 'import', { SENTRY_DSN: sink.dsn });
+      const heap = async (): Promise<number> => (JSON.parse((await proc.request('GET', '/memory')).body) as { heapUsed: number }).heapUsed;
+      const before = await heap();
+      await drive(proc, 1000, (i) => ['POST', `/error/${i}`, JSON_BODY]);
+      const grown = (await heap()) - before;
+      const envelopes = sink.requests.filter((r) => r.url.includes('/envelope/')).length;
+      proc.signal('SIGTERM');
+      const exit = await proc.exited;
+      figures.push({
+        scenario: `error storm, sink ${fault}: 1000 failing requests of one kind, then SIGTERM`,
+        bound: `≤ 10 envelopes tried; heap ≤ +60 MB; exit ≤ ${SHUTDOWN_BOUND_MS} ms`,
+        measured: `${envelopes} envelopes tried; heap ${(grown / 1e6).toFixed(1)} MB; exit ${exit.code} after ${exit.afterSignalMs} ms`,
+      });
+      assert.equal(exit.code, 143, `${command}\n${proc.stderr()}`);
+      assert.ok((exit.afterSignalMs ?? Infinity) <= SHUTDOWN_BOUND_MS, `exit took ${exit.afterSignalMs} ms`);
+      // 429: the first answer stops every later event from being built; hanging: the storm budget's 5.
+      assert.ok(envelopes <= 10, `${envelopes} envelopes tried`);
+      assert.ok(grown <= 60e6, `heap grew by ${grown} bytes`);
+      assert.match(proc.stderr(), fault === '429' ? /dropped \d+ events: .*sentry-refusing=\d+/ : /dropped \d+ events: .*group-budget=\d+/);
+    } finally {
+      await sink.close();
     }
   });
 }

@@ -142,7 +142,8 @@ testFixtures([
     app: 'reported-app',
     formats: ['mjs'],
     modes: ['import'],
-    env: { SENTRY_TRACES_SAMPLE_RATE: '1' },
+    // More failures of one kind than the storm budget's burst: every one is checked here.
+    env: { SENTRY_TRACES_SAMPLE_RATE: '1', SENTRY_STORM_BURST: '100' },
     collector: {},
     traffic: async (proc, sink) => {
       await Promise.all(Array.from({ length: 6 }, (_, n) => proc.request('POST', `/tagged/${n}`, JSON_BODY)));
@@ -201,7 +202,7 @@ testFixtures([
     app: 'reported-app',
     formats: ['mjs', 'cjs'],
     modes: ['import'],
-    env: { OTEL_SDK_DISABLED: 'true', SENTRY_TRACES_SAMPLE_RATE: '1' },
+    env: { OTEL_SDK_DISABLED: 'true', SENTRY_TRACES_SAMPLE_RATE: '1', SENTRY_STORM_BURST: '100' },
     collector: {},
     traffic: async (proc, sink) => {
       await Promise.all(
