@@ -1,5 +1,5 @@
 /**
- * Writes the README's configuration table from src/config.ts (`npm run docs:config`).
+ * Writes the README's configuration table from scripts/config-docs.ts (`npm run docs:config`).
  * test/readme.test.ts fails when the two drift apart.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

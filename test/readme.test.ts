@@ -1,20 +1,29 @@
 /**
- * The README's configuration table is generated from the config reader's own
- * list; this fails when someone edits one and not the other.
+ * The README's configuration table is generated from scripts/config-docs.ts;
+ * this fails when someone edits the table, the docs or the reader's own list
+ * of variables and not the others.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readConfig, VARIABLE_DOCS } from '../src/config.js';
+import { readConfig, VARIABLES } from '../src/config.js';
+import { VARIABLE_DOCS } from '../scripts/config-docs.js';
 import { withConfigTable } from '../scripts/readme.js';
 
 const README = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md'), 'utf8');
 const normalize = (s: string): string => s.replace(/ *\| */g, '|').replace(/-{3,}/g, '---');
 
-test('the README configuration table is the one src/config.ts generates (npm run docs:config)', () => {
+test('the README configuration table is the one scripts/config-docs.ts generates (npm run docs:config)', () => {
   assert.equal(normalize(withConfigTable(README)), normalize(README));
+});
+
+test('the documented variables are exactly the ones the reader knows, in the same order', () => {
+  assert.deepEqual(
+    VARIABLE_DOCS.map((v) => v.name),
+    VARIABLES,
+  );
 });
 
 test('every documented variable is one the reader knows: none warns as unknown', () => {
