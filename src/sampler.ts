@@ -25,9 +25,18 @@ export function isTraceableRequest(method: unknown, path: unknown): boolean {
   return typeof path === 'string' && !isExcludedPath(path);
 }
 
+/**
+ * What may follow the leading `/` of a path that normalises to an excluded one:
+ * an excluded path's first letter, a query, a fragment or another slash.
+ */
+const EXCLUDED_SECOND = new Set([...EXCLUDED_PATHS.map((p) => p[1]).filter((c) => c !== undefined), '?', '#', '/']);
+
 /** A health, metrics or root route, whatever its query string or trailing slash. */
 export function isExcludedPath(path: unknown): boolean {
-  return typeof path === 'string' && EXCLUDED.has(normalizePath(path));
+  if (typeof path !== 'string') return false;
+  // Asked for every request (sessions.ts): most paths are told apart by one character, without normalising.
+  if (path[0] === '/' && path.length > 1 && !EXCLUDED_SECOND.has(path[1] as string)) return false;
+  return EXCLUDED.has(path) || EXCLUDED.has(normalizePath(path));
 }
 
 /** The path without its query string or fragment. */

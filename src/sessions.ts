@@ -30,7 +30,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client, Scope } from '@sentry/core';
 import { startRequestSession } from '@sentry/core/server';
 import { guarded } from './guarded.js';
-import { EXCLUDED_PATHS, isExcludedPath } from './sampler.js';
+import { isExcludedPath } from './sampler.js';
 
 const FINISH = 'http.server.response.finish';
 /** Sentry's own flushing delay for request-session aggregates (record-request-session.js). */
@@ -44,16 +44,8 @@ type Status = 'ok' | 'errored' | 'crashed';
 
 /** Whether a request counts: anything but a health, metrics or root probe. */
 export function countsAsSession(url: string | undefined): boolean {
-  // Every probe path has `r`, `l`, `m`, `?`, `#`, `/` or nothing after its
-  // first `/`: any other path counts without normalising it (every request asks).
-  if (url === undefined) return false;
-  const second = url[1];
-  if (second !== undefined && !PROBE_SECOND.includes(second)) return true;
-  // A probe as kubelets send it, without normalising; then any other spelling of one.
-  return !PROBES.has(url) && !isExcludedPath(url);
+  return url !== undefined && !isExcludedPath(url);
 }
-const PROBE_SECOND = 'rlm?#/';
-const PROBES: ReadonlySet<string> = new Set(EXCLUDED_PATHS);
 
 /** The request-session status Sentry keeps on an isolation scope, if it has one. */
 function statusOf(scope: Scope): { status: Status } | undefined {
