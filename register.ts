@@ -3,10 +3,10 @@
  * The only module with import-time side effects; everything else is in src/.
  */
 import { isMainThread } from 'node:worker_threads';
-import { readConfig } from './src/config.js';
-import { isPackageManager } from './src/guard.js';
-import { describeError, log } from './src/log.js';
-import { start } from './src/start.js';
+import { readConfig } from './src/preload/config.js';
+import { isPackageManager } from './src/preload/guard.js';
+import { describeError, log } from './src/preload/log.js';
+import { start } from './src/preload/start.js';
 
 // Worker threads inherit --import; the main thread already covers the process.
 // Package managers inherit NODE_OPTIONS; they are not the service.

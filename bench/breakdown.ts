@@ -60,7 +60,7 @@ function staticGraph(file: string): { files: Set<string>; dynamic: Set<string> }
 /**
  * The module the preload imports only with a DSN: the relative dynamic
  * `import()` reached from the package's entry through its static relative
- * imports (today dist/src/start.js → `import('./sdk.js')`; a bundle split at
+ * imports (today dist/src/preload/start.js → `import('../sdk/sdk.js')`; a bundle split at
  * that import keeps a chunk there). Read from the emitted JavaScript, so it is
  * the file that runs, bundled or not. Undefined when there is none, as in a
  * bundle that inlines that import; more than one is an error, as the pieces

@@ -6,7 +6,7 @@
 
 export const TRADE_OFFS = `## Trade-offs made for these figures
 
-- **Requests the sampler drops skip OTel entirely** (\`src/gate.ts\`). OTel's http instrumentation still enters a
+- **Requests the sampler drops skip OTel entirely** (\`src/requests/gate.ts\`). OTel's http instrumentation still enters a
   context and binds the request and response emitters for a request its \`ignoreIncomingRequestHook\` rejects; the gate
   wraps OTel's wrapper and sends GETs and health routes straight past it. A trace that arrives on such a request is not
   carried on to the calls it makes.
@@ -17,11 +17,11 @@ export const TRADE_OFFS = `## Trade-offs made for these figures
   emitter bindings are made. POSTs from a traced peer (\`traceparent\` or \`sentry-trace\`) go through OTel, which follows
   the peer's decision.
 - **Sentry's Http integration is not used.** Its server side clones scopes twice, copies every header and keeps request
-  sessions for each request, which a profile showed to cost more than half of the server's throughput. \`src/isolation.ts\`
+  sessions for each request, which a profile showed to cost more than half of the server's throughput. \`src/requests/isolation.ts\`
   gives each request its own isolation scope (tags, user and breadcrumbs stay with it; events keep method, URL and transaction
   name). Given up with it: breadcrumbs for outgoing \`http.request\` calls (\`fetch\` keeps them) and the response status
   in the event's \`response\` context.
-- **Release-health request sessions are counted without a scope** (\`src/sessions.ts\`). Sentry's Http integration gives every
+- **Release-health request sessions are counted without a scope** (\`src/requests/sessions.ts\`). Sentry's Http integration gives every
   request its own session on a forked isolation scope. Here a request that never touches Sentry is added to a plain per-minute
   counter when Node publishes \`http.server.response.finish\` (no listener on the app's response, no scope, no allocation);
   only a request that forked its scopes anyway (an error, a breadcrumb, a tag) gets Sentry's own \`startRequestSession\`.

@@ -21,9 +21,9 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { Attributes } from '@opentelemetry/api';
 import type { ErrorEvent, EventHint, StackFrame, Breadcrumb } from '@sentry/core';
-import { createEventPipeline } from '../src/pipeline.js';
-import { redactAttributes } from '../src/privacy.js';
-import { maskString } from '../src/scrub.js';
+import { createEventPipeline } from '../src/events/pipeline.js';
+import { redactAttributes } from '../src/events/privacy.js';
+import { maskString } from '../src/events/scrub.js';
 import { scrubMarkdown } from './report.js';
 import { median } from './stats.js';
 

@@ -15,9 +15,9 @@
  * results are the ones `npm run bench:publish` writes to docs/performance.md.
  */
 import { pathToFileURL } from 'node:url';
-import { drive, linkPackage, spawnFixture } from '../test/integration/runner.js';
-import { startSink } from '../src/sink.js';
-import type { Sink } from '../src/sink.js';
+import { drive, linkPackage, spawnFixture } from '../test/support/runner.js';
+import { startSink } from '../test/support/sink.js';
+import type { Sink } from '../test/support/sink.js';
 import { measureBreakdown } from './breakdown.js';
 import { rerunUnderRequestedNode, runsOption } from './cli.js';
 import { breakdownMarkdown, startupMarkdown } from './report.js';

@@ -11,7 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
-import type { Sink } from '../src/sink.js';
+import type { Sink } from '../test/support/sink.js';
 import { BARE, OURS_DSN, SENTRY_DEFAULT, startVariant, VARIANTS } from './variants.js';
 import type { Variant } from './variants.js';
 

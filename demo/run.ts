@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the whole job in one command, with nothing but what the
- * package ships. A local Sentry-protocol sink (src/sink.ts), the example cart
+ * package ships. A local Sentry-protocol sink (test/support/sink.ts), the example cart
  * service under `--import @org/sentry-register`, a traffic mix, SIGTERM, then a
  * summary of what arrived and `demo-report.html`. Exits 1 if anything expected
  * did not arrive.
@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { startSink } from '../src/sink.js';
-import type { Sink } from '../src/sink.js';
+import { startSink } from '../test/support/sink.js';
+import type { Sink } from '../test/support/sink.js';
 import { reportHtml } from './report.js';
 import type { DemoResult, SessionSummary, RouteSummary, SentRequest } from './report.js';
 

@@ -25,7 +25,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'dist', 'bundle');
 
 /** The public entry points: package.json "exports" and "bin", as tsc emitted them. */
-const ENTRIES = ['dist/register.js', 'dist/src/api.js', 'dist/src/testing.js', 'dist/src/sink.js', 'dist/src/cli.js'];
+const ENTRIES = ['dist/register.js', 'dist/src/api/api.js', 'dist/src/testing/testing.js', 'dist/src/cli/cli.js'];
 
 /**
  * Never bundled, loaded from node_modules as they are:

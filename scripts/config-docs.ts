@@ -1,6 +1,6 @@
 /**
  * The README's configuration table: what each variable of the config reader
- * (src/config.ts `VARIABLES`) means and defaults to. Documentation, kept out
+ * (src/preload/config.ts `VARIABLES`) means and defaults to. Documentation, kept out
  * of the runtime: the preload loads the reader, never these texts.
  */
 

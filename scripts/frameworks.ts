@@ -24,8 +24,8 @@ import { once } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startSink } from '../src/sink.js';
-import { FIXTURES, linkPackage, PACKAGE } from '../test/integration/runner.js';
+import { startSink } from '../test/support/sink.js';
+import { FIXTURES, linkPackage, PACKAGE } from '../test/support/runner.js';
 import { compare, confirm, keyed, WHOLE_FILE } from './frameworks/compare.js';
 import type { Comparison, FileRun, Mode } from './frameworks/compare.js';
 import { ALLOWED, EXCLUDED, SELECTION } from './frameworks/fastify.js';
@@ -47,7 +47,7 @@ const CHUNK = 20;
 const TEST_TIMEOUT_MS = 30_000;
 /** A runner still going after this is killed; its unfinished files report no test. */
 const RUN_TIMEOUT_MS = 10 * 60_000;
-/** The preload's startup line (src/sdk.ts), proof that it really ran in a preloaded process. */
+/** The preload's startup line (src/sdk/sdk.ts), proof that it really ran in a preloaded process. */
 const STARTED = '[sentry-register] Sentry initialized';
 
 /**

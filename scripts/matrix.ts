@@ -4,7 +4,7 @@
  * docs/compatibility.md. Exits 1 if any cell fails.
  *
  * The test runner runs under the Node being tested, and the fixtures are
- * spawned with its `process.execPath` (test/integration/runner.ts), so the
+ * spawned with its `process.execPath` (test/support/runner.ts), so the
  * apps run on that Node too. Node 20 is the Node running this script; the
  * others are the official binaries from npm, pinned in scripts/nodes (kept
  * out of the root package: each links a `node` bin that would shadow the
@@ -226,7 +226,7 @@ const NOTES = `## Notes
   object first and, guarding against patching twice (\`_httpPatched\`), skips the ESM namespace: \`import { request }
   from 'node:http'\` went untraced on Node 22, 24 and 26 (the asynchronous loader reads exports on its own thread, so
   Node 20 was fine). The preload now adds a hook, run after OTel's, that gives the app's ESM view of each hooked
-  builtin the functions OTel patched on the CommonJS object (src/hooks.ts). \`module.syncBuiltinESMExports()\` is not
+  builtin the functions OTel patched on the CommonJS object (src/sdk/hooks.ts). \`module.syncBuiltinESMExports()\` is not
   used: it would also patch modules imported before the preload, such as Sentry's transport, whose uploads would then
   be traced (Sentry's \`suppressTracing\` does not reach OTel's context here).
 - **\`npm run\` under NODE_OPTIONS.** That test puts the Node being tested first on PATH, so npm and the job run on it.

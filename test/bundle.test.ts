@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Metafile } from 'esbuild';
-import { ROOT } from './integration/runner.js';
+import { ROOT } from './support/runner.js';
 
 const meta = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle-meta.json'), 'utf8')) as Metafile;
 const outputs = Object.entries(meta.outputs).filter(([file]) => file.endsWith('.js'));
@@ -40,7 +40,7 @@ function inputsOf(files: Iterable<string>): Map<string, number> {
 const externalsOf = (files: Iterable<string>): Set<string> =>
   new Set([...files].flatMap((f) => (meta.outputs[f]?.imports ?? []).filter((i) => i.external).map((i) => i.path)));
 
-const entries = ['dist/bundle/register.js', 'dist/bundle/src/api.js'] as const;
+const entries = ['dist/bundle/register.js', 'dist/bundle/src/api/api.js'] as const;
 for (const entry of entries) {
   test(`${entry} loads only our own code and Node's until a DSN imports the SDK`, () => {
     const closure = staticClosure(entry);
@@ -56,7 +56,7 @@ for (const entry of entries) {
 }
 
 test('each module with shared state (secrets, the start-once guard, the bridge, config) is in exactly one file', () => {
-  for (const module of ['dist/src/log.js', 'dist/src/start.js', 'dist/src/bridge.js', 'dist/src/config.js']) {
+  for (const module of ['dist/src/preload/log.js', 'dist/src/preload/start.js', 'dist/src/api/bridge.js', 'dist/src/preload/config.js']) {
     const holders = outputs.filter(([, o]) => (o.inputs[module]?.bytesInOutput ?? 0) > 0).map(([file]) => file);
     assert.equal(holders.length, 1, `${module} is in ${holders.join(', ')}`);
   }

@@ -14,8 +14,8 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { parseOtlpJson } from '../src/sink.js';
-import type { SinkSpan } from '../src/sink.js';
+import { parseOtlpJson } from './support/sink.js';
+import type { SinkSpan } from './support/sink.js';
 import { parseOtlpProtobuf, startCollector } from './support/collector.js';
 import type { Collector, CollectorOptions } from './support/collector.js';
 

@@ -10,8 +10,8 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { httpRequest, linkPackage, ROOT } from './integration/runner.js';
-import { startSink } from '../src/sink.js';
+import { httpRequest, linkPackage, ROOT } from './support/runner.js';
+import { startSink } from './support/sink.js';
 
 const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -19,8 +19,14 @@ const npm = (args: string[], cwd: string): string =>
 test('the packed tarball ships the bundle with its source maps, the types, and nothing of the tests', () => {
   const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json'], ROOT)) as Array<{ files: Array<{ path: string }> }>;
   const files = (pack?.files ?? []).map((f) => f.path);
-  const needed = ['package.json', 'README.md', 'dist/bundle/register.js', 'dist/bundle/src/cli.js', 'dist/bundle/THIRD_PARTY_LICENSES.txt'];
-  for (const file of [...needed, 'dist/register.d.ts', 'dist/src/api.d.ts', 'dist/src/testing.d.ts']) {
+  const needed = [
+    'package.json',
+    'README.md',
+    'dist/bundle/register.js',
+    'dist/bundle/src/cli/cli.js',
+    'dist/bundle/THIRD_PARTY_LICENSES.txt',
+  ];
+  for (const file of [...needed, 'dist/register.d.ts', 'dist/src/api/api.d.ts', 'dist/src/testing/testing.d.ts']) {
     assert.ok(files.includes(file), `${file} missing from the tarball`);
   }
   for (const js of files.filter((f) => f.endsWith('.js'))) assert.ok(files.includes(`${js}.map`), `${js} ships without its source map`);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readConfig, VARIABLES } from '../src/config.js';
+import { readConfig, VARIABLES } from '../src/preload/config.js';
 import { VARIABLE_DOCS } from '../scripts/config-docs.js';
 import { withConfigTable } from '../scripts/readme.js';
 

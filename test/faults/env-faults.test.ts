@@ -8,10 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { spawnFixture } from '../integration/runner.js';
-import { PUBLIC_KEY, startSink } from '../../src/sink.js';
-import type { Sink } from '../../src/sink.js';
-import { figures, JSON_BODY, warningLines } from './support.js';
+import { spawnFixture } from '../support/runner.js';
+import { PUBLIC_KEY, startSink } from '../support/sink.js';
+import type { Sink } from '../support/sink.js';
+import { figures, JSON_BODY, warningLines } from '../support/faults.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sentry-register-env-'));
 const notPem = join(dir, 'not-a-bundle.pem');

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { drive, spawnFixture } from '../integration/runner.js';
+import { drive, spawnFixture } from '../support/runner.js';
 import { testCerts } from '../support/certs.js';
-import { startSink } from '../../src/sink.js';
-import { figures, JSON_BODY, refusedDsn, SHUTDOWN_BOUND_MS, warningLines } from './support.js';
+import { startSink } from '../support/sink.js';
+import { figures, JSON_BODY, refusedDsn, SHUTDOWN_BOUND_MS, warningLines } from '../support/faults.js';
 
 // The bound is on the heap still in use after a full GC: what a backlog really retains. RSS is
 // reported too, but V8 keeps freed pages for a while, so RSS alone cannot tell growth from a leak.

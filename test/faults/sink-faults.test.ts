@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { spawnFixture } from '../integration/runner.js';
+import { spawnFixture } from '../support/runner.js';
 import { startCollector } from '../support/collector.js';
-import { drive } from '../integration/runner.js';
-import { figures, JSON_BODY, measure, percentile, refusedDsn, SHUTDOWN_BOUND_MS, sinkFor, warningLines } from './support.js';
-import type { Fault } from './support.js';
+import { drive } from '../support/runner.js';
+import { figures, JSON_BODY, measure, percentile, refusedDsn, SHUTDOWN_BOUND_MS, sinkFor, warningLines } from '../support/faults.js';
+import type { Fault } from '../support/faults.js';
 
 const MEASURED = 600;
 let baselineP99 = NaN;

@@ -9,13 +9,13 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startSink } from '../../src/sink.js';
-import type { Sink, SinkSpan } from '../../src/sink.js';
+import { startSink } from '../support/sink.js';
+import type { Sink, SinkSpan } from '../support/sink.js';
 import type { Collector } from '../support/collector.js';
 import { closedPort } from '../support/ports.js';
-import { SHUTDOWN_BOUND_MS } from '../faults/support.js';
-import { drive, spawnFixture, testFixtures } from './runner.js';
-import type { Proc } from './runner.js';
+import { SHUTDOWN_BOUND_MS } from '../support/faults.js';
+import { drive, spawnFixture, testFixtures } from '../support/runner.js';
+import type { Proc } from '../support/runner.js';
 
 const JSON_BODY = { headers: { 'content-type': 'application/json' }, body: '{}' };
 // Personal data every request carries; none of it may reach either backend.

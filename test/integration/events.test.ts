@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import type { Sink } from '../../src/sink.js';
+import type { Sink } from '../support/sink.js';
 import { startUpstream } from '../support/upstream.js';
 import type { Upstream } from '../support/upstream.js';
-import { testFixtures } from './runner.js';
+import { testFixtures } from '../support/runner.js';
 
 let upstream: Upstream;
 before(async () => {

@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startSink } from '../../src/sink.js';
-import type { Sink } from '../../src/sink.js';
-import { shellStatus, spawnFixture } from './runner.js';
-import type { LoadMode, Run } from './runner.js';
+import { startSink } from '../support/sink.js';
+import type { Sink } from '../support/sink.js';
+import { shellStatus, spawnFixture } from '../support/runner.js';
+import type { LoadMode, Run } from '../support/runner.js';
 
 interface Probe {
   readonly name: string;
@@ -180,7 +180,7 @@ for (const format of ['mjs', 'cjs'] as const) {
           // Node's default for SIGTERM: killed by the signal.
           assert.deepEqual({ code: p.code, signal: p.signal }, { code: null, signal: 'SIGTERM' });
           // The preload keeps the process alive to flush, then exits with 128 + 15 rather than
-          // re-raising the signal (as PID 1 a re-raised SIGTERM is ignored; see src/shutdown.ts).
+          // re-raising the signal (as PID 1 a re-raised SIGTERM is ignored; see src/sdk/shutdown.ts).
           assert.ok(q.afterSignalMs !== undefined, `the preloaded process had already exited (code ${q.code}) before SIGTERM`);
           assert.deepEqual({ code: q.code, signal: q.signal }, { code: 143, signal: null });
           assert.equal(shellStatus(q), shellStatus(p));

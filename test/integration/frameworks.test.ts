@@ -3,8 +3,8 @@
  * route handlers captured with release, environment and the request's trace.
  */
 import assert from 'node:assert/strict';
-import { testFixtures } from './runner.js';
-import type { Fixture } from './runner.js';
+import { testFixtures } from '../support/runner.js';
+import type { Fixture } from '../support/runner.js';
 
 const JSON_BODY = { headers: { 'content-type': 'application/json', cookie: 'session=s3cret', 'x-api-key': 'k3y' }, body: '{"card":"x"}' };
 

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { delimiter, dirname } from 'node:path';
 import { test } from 'node:test';
-import { startSink } from '../../src/sink.js';
-import { commandFor, FIXTURES, linkPackage, testFixtures } from './runner.js';
+import { startSink } from '../support/sink.js';
+import { commandFor, FIXTURES, linkPackage, testFixtures } from '../support/runner.js';
 
 const JSON_BODY = { headers: { 'content-type': 'application/json' }, body: '{}' };
 const mechanismOf = (event: Record<string, unknown> | undefined): unknown =>

@@ -3,14 +3,14 @@
  * `import * as Sentry from '@sentry/node'` of the preload's version, its
  * `captureException` events go through the preload's client (masked like the
  * preload's own). With another version (11.11.0, the devDependency alias
- * `sentry-node-11-11`) they cannot reach that client (src/copies.ts says why the
+ * `sentry-node-11-11`) they cannot reach that client (src/sdk/copies.ts says why the
  * preload does not bridge them): the app gets one warning with the fix, and
  * otherwise runs and exits as it would.
  */
 import assert from 'node:assert/strict';
-import type { Sink } from '../../src/sink.js';
-import { stderrLine, testFixtures } from './runner.js';
-import type { Proc } from './runner.js';
+import type { Sink } from '../support/sink.js';
+import { stderrLine, testFixtures } from '../support/runner.js';
+import type { Proc } from '../support/runner.js';
 
 const OTHER_VERSION =
   /^\[sentry-register\] warning: the app loads Sentry 11\.11\.0, but the preload runs Sentry 11\.12\.0\. .*reach no client.* Fix: depend on "@sentry\/node": "11\.12\.0", the version the preload runs, or call @org\/sentry-register\/api instead\.$/;
@@ -31,7 +31,7 @@ async function captureTwiceAndStop(proc: Proc): Promise<void> {
 async function expectWarnedAndDropped(sink: Sink, proc: Proc): Promise<void> {
   // The preload flushes before the process ends: anything sent has arrived.
   assert.equal((await proc.exited).code, 3);
-  assert.deepEqual(sink.events(), [], 'the other version reached a client: update src/copies.ts and this test');
+  assert.deepEqual(sink.events(), [], 'the other version reached a client: update src/sdk/copies.ts and this test');
   const warnings = ourWarnings(proc);
   assert.equal(warnings.length, 1, proc.stderr());
   assert.match(warnings[0] ?? '', OTHER_VERSION);

@@ -7,10 +7,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testCerts } from '../support/certs.js';
-import { PUBLIC_KEY } from '../../src/sink.js';
-import type { Sink } from '../../src/sink.js';
-import { drive, testFixtures } from './runner.js';
-import type { Proc } from './runner.js';
+import { PUBLIC_KEY } from '../support/sink.js';
+import type { Sink } from '../support/sink.js';
+import { drive, testFixtures } from '../support/runner.js';
+import type { Proc } from '../support/runner.js';
 
 const JSON_BODY = { headers: { 'content-type': 'application/json' }, body: '{"hello":"world"}' };
 const SERVER = 2; // OTLP SpanKind SERVER

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import { startSink } from '../../src/sink.js';
-import type { Sink } from '../../src/sink.js';
-import { testFixtures } from './runner.js';
-import type { Fixture } from './runner.js';
+import { startSink } from '../support/sink.js';
+import type { Sink } from '../support/sink.js';
+import { testFixtures } from '../support/runner.js';
+import type { Fixture } from '../support/runner.js';
 
 let downstream: Sink;
 before(async () => {

@@ -7,9 +7,9 @@
  * and at a crash, with the release and environment the events carry.
  */
 import assert from 'node:assert/strict';
-import type { EnvelopeItem, Sink } from '../../src/sink.js';
-import { drive, testFixtures } from './runner.js';
-import type { Fixture, Proc } from './runner.js';
+import type { EnvelopeItem, Sink } from '../support/sink.js';
+import { drive, testFixtures } from '../support/runner.js';
+import type { Fixture, Proc } from '../support/runner.js';
 
 const RELEASE = 'lightspeed-stack@1.2.3';
 const ENVIRONMENT = 'staging';

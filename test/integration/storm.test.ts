@@ -5,8 +5,8 @@
  * health still counts every failing request. A 5 MB message arrives cut.
  */
 import assert from 'node:assert/strict';
-import type { Sink } from '../../src/sink.js';
-import { drive, testFixtures } from './runner.js';
+import type { Sink } from '../support/sink.js';
+import { drive, testFixtures } from '../support/runner.js';
 
 const REQUESTS = 2_000;
 /** The burst (5) and, for a storm that lasts under a minute, at most one event per 10 s after it. */

@@ -12,11 +12,11 @@
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import { test } from 'node:test';
-import { PREFIX } from '../../src/log.js';
-import { startSink } from '../../src/sink.js';
-import type { Sink } from '../../src/sink.js';
-import { shellStatus, spawnFixture } from './runner.js';
-import type { LoadMode } from './runner.js';
+import { PREFIX } from '../../src/preload/log.js';
+import { startSink } from '../support/sink.js';
+import type { Sink } from '../support/sink.js';
+import { shellStatus, spawnFixture } from '../support/runner.js';
+import type { LoadMode } from '../support/runner.js';
 
 interface Kind {
   readonly kind: string;
@@ -41,7 +41,7 @@ const KINDS: readonly Kind[] = [
     readable: /boom with a throwing stack getter/,
     // Express's final handler reads the stack for its answer; that read throws, and the error
     // Express then answers (and logs) is the getter's own. The preload captures the error Express
-    // reports, once (src/frameworks.ts).
+    // reports, once (src/events/frameworks.ts).
     readableIn: { express: /stack getter/ },
   },
   { kind: 'tostring-throws' },
@@ -244,7 +244,7 @@ function exitProblems(cell: string, place: Place, plain: Observed, preloaded: Ob
     problems.push(`status: plain ${plain.trigger}, preloaded ${preloaded.trigger}`);
   }
   if (preloaded.followUp !== plain.followUp) problems.push(`follow-up request: plain ${plain.followUp}, preloaded ${preloaded.followUp}`);
-  // Plain Node dies by the signal; the preload flushes, then exits 143 (src/shutdown.ts). A shell reads both as 143.
+  // Plain Node dies by the signal; the preload flushes, then exits 143 (src/sdk/shutdown.ts). A shell reads both as 143.
   if (preloaded.exit.afterSignalMs === undefined) problems.push(`the preloaded process died before SIGTERM (${exitOf(preloaded)})`);
   else if (shellStatus(preloaded.exit) !== shellStatus(plain.exit)) {
     problems.push(`exit after SIGTERM: plain ${exitOf(plain)}, preloaded ${exitOf(preloaded)}`);

@@ -13,8 +13,8 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { arrivals, parseOtlpJson } from '../../src/sink.js';
-import type { SinkSpan } from '../../src/sink.js';
+import { arrivals, parseOtlpJson } from './sink.js';
+import type { SinkSpan } from './sink.js';
 
 export interface CollectorRequest {
   readonly method: string;
