@@ -14,7 +14,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { parseOtlpJson } from './support/sink.js';
+import { parseOtlpJson } from '../src/cli/sink.js';
 import type { SinkSpan } from './support/sink.js';
 import { parseOtlpProtobuf, startCollector } from './support/collector.js';
 import type { Collector, CollectorOptions } from './support/collector.js';

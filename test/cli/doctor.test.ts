@@ -198,9 +198,10 @@ describe('doctor CLI', () => {
   });
 
   const usage: Array<{ args: string[]; code: number; stream: 'stdout' | 'stderr'; says: RegExp }> = [
-    { args: ['--help'], code: 0, stream: 'stdout', says: /^Usage: sentry-register doctor \[--send\] \[--json\]/ },
+    { args: ['--help'], code: 0, stream: 'stdout', says: /^Usage: sentry-register <command> \[options\]\n\nCommands:\n {2}doctor /m },
     { args: ['doctor', '-h'], code: 0, stream: 'stdout', says: /^Usage: sentry-register doctor/ },
-    { args: [], code: 2, stream: 'stderr', says: /^Usage: sentry-register doctor/ },
+    { args: [], code: 2, stream: 'stderr', says: /^Usage: sentry-register <command>/ },
+    { args: ['doctor', '--port', '1'], code: 2, stream: 'stderr', says: /^unknown option: --port\n\nUsage: sentry-register doctor/ },
     { args: ['doktor'], code: 2, stream: 'stderr', says: /^unknown command or argument: doktor\n/ },
     { args: ['doctor', '--sned'], code: 2, stream: 'stderr', says: /Unknown option '--sned'/ },
   ];

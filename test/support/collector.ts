@@ -13,7 +13,8 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { arrivals, parseOtlpJson } from './sink.js';
+import { parseOtlpJson } from '../../src/cli/sink.js';
+import { arrivals } from './sink.js';
 import type { SinkSpan } from './sink.js';
 
 export interface CollectorRequest {
