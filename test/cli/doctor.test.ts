@@ -19,6 +19,8 @@ import { testCerts } from '../support/certs.js';
 import { closedPort } from '../support/ports.js';
 import { PROJECT_ID, PUBLIC_KEY, startSink } from '../support/sink.js';
 import type { Sink } from '../support/sink.js';
+import { runBin } from '../support/bin.js';
+import type { BinRun } from '../support/bin.js';
 
 /** The repo root (this file runs from dist/test). */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -27,26 +29,9 @@ const CLI = join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 /** A key no other string in the output could contain by chance. */
 const SECRET_KEY = 'doctorkey7f3a9c51e2b04d68';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = BinRun;
 
-/** Runs the built CLI with exactly `env` (plus PATH), so the test's own SENTRY_* cannot leak in. */
-async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<Run> => runBin(CLI, args, env);
 
 const shown = (run: Run): string => `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
 

@@ -14,6 +14,8 @@ import { describeItem, describeSpan, parseArrival } from '../../src/cli/sink.js'
 import type { EnvelopeItem } from '../../src/cli/sink.js';
 import { arrivals } from '../support/sink.js';
 import { ROOT, spawnFixture } from '../support/runner.js';
+import { runBin } from '../support/bin.js';
+import type { BinRun } from '../support/bin.js';
 
 const BIN = join(
   ROOT,
@@ -68,15 +70,7 @@ async function startBinSink(args: readonly string[] = []): Promise<Running> {
   };
 }
 
-async function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const run = (args: readonly string[]): Promise<BinRun> => runBin(BIN, args);
 
 describe('sentry-register sink: usage', () => {
   const cases: Array<{ args: string[]; code: number; stream: 'stdout' | 'stderr'; says: RegExp }> = [
