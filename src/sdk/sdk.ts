@@ -55,7 +55,7 @@ import { isTraceableRequest, LightspeedSampler } from '../requests/sampler.js';
 import { HealthRouteGuard } from '../requests/spanfilter.js';
 import { boundedFlush, installShutdown, SHUTDOWN_BUDGET_MS } from './shutdown.js';
 import type { Flush, Listener } from './shutdown.js';
-import type { Handle } from '../preload/start.js';
+import type { Handle } from '../preload/handle.js';
 import { startRequestSessions } from '../requests/sessions.js';
 import { capturable } from '../preload/throwable.js';
 
