@@ -22,7 +22,7 @@ import type { Envelope, ErrorEvent, Event, Transport } from '@sentry/core';
 import { currentBridge } from '../api/bridge.js';
 import { readConfig } from '../preload/config.js';
 import type { Env } from '../preload/config.js';
-import { startSdk } from '../sdk/sdk.js';
+import { startTestSdk } from './sdk.js';
 
 export interface CapturedSpan {
   readonly name: string;
@@ -86,7 +86,7 @@ export async function initTestSentry(options: TestSentryOptions = {}): Promise<C
     flush: () => Promise.resolve(true),
   });
 
-  const handle = await startSdk({ ...config, dsn: config.dsn }, { mode: 'testing', transport, spanExporter });
+  const handle = startTestSdk({ ...config, dsn: config.dsn }, { transport, spanExporter });
   return {
     ...captured,
     get spans() {
