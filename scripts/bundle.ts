@@ -69,7 +69,7 @@ const fromDeclaringPackage: Plugin = {
  * What NodeSDK (sdk-node 0.223, CommonJS) requires at load but reaches only
  * when a component is left to environment variables: the OTLP, Zipkin and
  * Prometheus exporters (with gRPC and protobufjs), the B3 and Jaeger
- * propagators, the metrics SDK. sdk.ts passes every component explicitly
+ * propagators, the metrics SDK. tracing.ts passes every component explicitly
  * (span processors, propagator, `metricReaders: []`, `logRecordProcessors: []`),
  * so none is used; each becomes a stub that requires the real package from
  * node_modules on first property read, should a future NodeSDK reach it.
@@ -142,7 +142,7 @@ const result = await build({
   external: EXTERNAL,
   plugins: [fromDeclaringPackage, nodeSdkAlone],
   define: {
-    // sdk.ts always passes `enableRuntimeChannelInjection: false`; this is the
+    // client.ts always passes `enableRuntimeChannelInjection: false`; this is the
     // switch @sentry/node 11.12 reads before it (sdk/client.js), so the
     // injection code and @sentry/server-runtime-injection drop out.
     __SENTRY_CHANNEL_INJECTION__: 'false',

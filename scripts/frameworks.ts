@@ -47,7 +47,7 @@ const CHUNK = 20;
 const TEST_TIMEOUT_MS = 30_000;
 /** A runner still going after this is killed; its unfinished files report no test. */
 const RUN_TIMEOUT_MS = 10 * 60_000;
-/** The preload's startup line (src/sdk/sdk.ts), proof that it really ran in a preloaded process. */
+/** The preload's startup line (src/sdk/process.ts), proof that it really ran in a preloaded process. */
 const STARTED = '[sentry-register] Sentry initialized';
 
 /**

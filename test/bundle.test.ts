@@ -80,7 +80,7 @@ test('the OTel API and the module hooks are imported from node_modules, never bu
 test('only the parts of Sentry and OTel the SDK calls are shipped', () => {
   const bundled = [...inputsOf(outputs.map(([file]) => file)).keys()];
   const unwanted = [
-    // Sentry's framework runtime injection (sdk.ts turns it off) and its build plugins.
+    // Sentry's framework runtime injection (client.ts turns it off) and its build plugins.
     'node_modules/@sentry/server-runtime-injection/',
     'node_modules/@sentry/bundler-plugins/',
     // The AI, database, queue and framework integrations @sentry/node's index re-exports.

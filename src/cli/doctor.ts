@@ -19,6 +19,8 @@ import { safeUrl } from '../events/privacy.js';
 import { scrub } from '../preload/log.js';
 import { connectTcp, handshakeTls, hostPort, post, resolveHost, targetOf } from './probe.js';
 import type { Ingest } from './ingest.js';
+import { plural } from './checks.js';
+import type { Check, Report } from './checks.js';
 import { answerCheck, collectorAnswer, COLLECTOR_VARIABLES, SENTRY_VARIABLES, tcpFailure, tlsFailure } from './explain.js';
 import { NO_RELEASE_REASON, releaseWarning, resolveRelease } from '../sdk/release.js';
 import { EXCLUDED_PATHS, LightspeedSampler } from '../requests/sampler.js';
@@ -34,58 +36,6 @@ export interface DoctorOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
-
-export interface Check {
-  readonly name: 'settings' | 'dsn' | 'ca' | 'dns' | 'tcp' | 'tls' | 'envelope' | 'otlp' | 'collector';
-  readonly ok: boolean;
-  readonly detail: string;
-  readonly fix?: string;
-}
-
-export interface DoctorConfig {
-  /** Host and project id only: the key and the full value are secrets. */
-  readonly dsn: {
-    readonly status: Config['dsnStatus'];
-    readonly host?: string;
-    readonly projectId?: string;
-    readonly scheme?: string;
-  };
-  readonly environment: string;
-  readonly serviceName: string;
-  readonly release: { readonly value: string | null; readonly version: string | null; readonly source: string };
-  readonly sampling: { readonly ratio: number; readonly sampler: string; readonly excludedPaths: readonly string[] };
-  readonly caBundle: {
-    readonly status: 'not set' | 'loaded' | 'unusable';
-    readonly path?: string;
-    readonly certificates?: number;
-  };
-  /** Where events and spans go (no key in these URLs). */
-  readonly endpoints?: { readonly envelope: string; readonly otlpTraces: string };
-  /** False under OTEL_SDK_DISABLED. */
-  readonly tracing: boolean;
-  /** The second trace backend: its URL without credentials, and header names only (values are secrets). */
-  readonly collector?: {
-    readonly url: string;
-    readonly protocol: string;
-    readonly compression: string;
-    readonly timeoutMs: number | null;
-    readonly headers: readonly string[];
-  };
-  /** Extra resource attributes on every span (OTEL_RESOURCE_ATTRIBUTES, K8S_*). */
-  readonly resource: Readonly<Record<string, string>>;
-  readonly debug: boolean;
-  readonly required: boolean;
-  readonly scrubKeys: readonly string[];
-  readonly ignoreErrors: number;
-  /** Every warning the preload would print at startup with this environment. */
-  readonly warnings: readonly string[];
-}
-
-export interface Report {
-  readonly config: DoctorConfig;
-  readonly checks: readonly Check[];
-  readonly ok: boolean;
-}
 
 export async function runDoctor(env: Env, options: DoctorOptions): Promise<Report> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -336,11 +286,6 @@ function schemeOf(dsn: Dsn): string {
 /** What a TLS handshake is verified against. */
 function trustOf(bundle: CaBundle | undefined, variable: string): string {
   return bundle ? `Node's root certificates and ${plural(bundle.count, 'certificate')} from ${variable}` : "Node's root certificates";
-}
-
-/** `1 certificate`, `2 certificates`. */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** The DSN as set and its key, even from a DSN that does not parse. */

@@ -4,7 +4,7 @@
  * the probe's outcome, so each explanation is tested on its own.
  */
 import type { CaBundle } from '../sdk/ca.js';
-import type { Check } from './doctor.js';
+import type { Check } from './checks.js';
 import type { Answer, Outcome } from './probe.js';
 
 export type Failure = { readonly code: string; readonly message: string };

@@ -1,6 +1,6 @@
 /**
  * Where the SDK sends to, built from the DSN by the SDK's own helpers (the
- * same calls the preload makes in sdk.ts). doctor.ts imports this module only
+ * same calls the preload makes in sdk/client.ts). doctor.ts imports this module only
  * with a DSN, as start.ts imports sdk.ts: it loads Sentry. Named imports, so
  * that the bundle keeps only these functions: esbuild keeps every export of a
  * module reached through `import()` (evanw/esbuild#3987).

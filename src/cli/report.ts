@@ -2,8 +2,8 @@
  * The doctor's report as operators read it: the configuration, then one line
  * per check with its fix, then the verdict. (`--json` prints the Report itself.)
  */
-import { plural } from './doctor.js';
-import type { Check, Report } from './doctor.js';
+import { plural } from './checks.js';
+import type { Check, Report } from './checks.js';
 
 const LABELS: Readonly<Record<Check['name'], string>> = {
   settings: 'settings',

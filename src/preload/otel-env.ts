@@ -26,7 +26,7 @@ export interface CollectorConfig {
   readonly source: string;
   readonly protocol: OtlpProtocol;
   readonly headers: Readonly<Record<string, string>>;
-  /** Set only when a TIMEOUT variable is; otherwise the shutdown budget applies (sdk.ts). */
+  /** Set only when a TIMEOUT variable is; otherwise the shutdown budget applies (sdk/processors.ts). */
   readonly timeoutMs: number | undefined;
   readonly compression: 'gzip' | 'none';
   /** PEM file of CAs to trust, added to Node's roots. */

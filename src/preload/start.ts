@@ -4,12 +4,8 @@
  * handle, and the app runs uninstrumented.
  */
 import type { Config } from './config.js';
+import type { Handle } from './handle.js';
 import { describeError, log, registerSecret, setDebugLogging } from './log.js';
-
-export interface Handle {
-  readonly active: boolean;
-  flush(budgetMs?: number): Promise<'flushed' | 'timeout'>;
-}
 
 export const NOOP_HANDLE: Handle = Object.freeze({ active: false, flush: () => Promise.resolve('flushed' as const) });
 

@@ -1,6 +1,6 @@
 /**
  * Trace propagation that Sentry-instrumented peers understand in both
- * directions, next to OTel's W3C `traceparent` (composed in sdk.ts).
+ * directions, next to OTel's W3C `traceparent` (composed in sdk/tracing.ts).
  *
  * Why not `SentryPropagator` from @sentry/opentelemetry (11.12):
  * - its `inject()` refuses any context that is not the active one and logs

@@ -18,8 +18,9 @@ let registered: (() => Promise<void>) | undefined;
 
 /**
  * Registers the loader once per process; call the returned function once the
- * instrumentations exist. A second SDK start (the /testing helpers) reuses the
- * first registration: import-in-the-middle's loader can only be set up once.
+ * instrumentations exist. A second call reuses the first registration:
+ * import-in-the-middle's loader can only be set up once. (The /testing
+ * helpers register none: src/testing/sdk.ts.)
  */
 export async function registerEsmHooks(): Promise<() => Promise<void>> {
   if (!registered) {

@@ -7,8 +7,12 @@
  * signalled process (143 for SIGTERM). We do not re-raise the signal: as PID 1
  * in a container a default-handled SIGTERM is ignored, and the pod would hang
  * until SIGKILL.
+ *
+ * `sdkHandle` is the other way out, the handle's `close()`: it tears the SDK
+ * down in one order whichever composition started it.
  */
 import { constants } from 'node:os';
+import type { Handle } from '../preload/handle.js';
 import type { Logger } from '../preload/log.js';
 
 // 1.8 s of flushing keeps the whole shutdown, process teardown included, within 2 s.
@@ -93,4 +97,33 @@ export function installShutdown(options: ShutdownOptions): Array<[string, Listen
   proc.on('beforeExit', onBeforeExit);
   added.push(['beforeExit', onBeforeExit]);
   return added;
+}
+
+export interface SdkHandle extends Handle {
+  /** Undoes the start: flushes, shuts OTel and Sentry down, removes our listeners and hooks. */
+  close(): Promise<void>;
+}
+
+/** What `close()` undoes, each group in this order. */
+export interface Teardown {
+  /** First, so nothing new arrives: the API bridge, our process listeners. */
+  readonly detach: ReadonlyArray<() => void>;
+  /** After the flush, at once: NodeSDK and Sentry's client. */
+  readonly shutdown: ReadonlyArray<() => Promise<unknown> | PromiseLike<unknown> | undefined>;
+  /** Last: our module hooks and request isolation. */
+  readonly unhook: ReadonlyArray<() => void>;
+}
+
+/** The handle a start returns: its flush, and a close that tears down in `Teardown`'s order. */
+export function sdkHandle(flush: Flush, teardown: Teardown): SdkHandle {
+  return {
+    active: true,
+    flush: (budgetMs = SHUTDOWN_BUDGET_MS) => flush(budgetMs),
+    async close() {
+      for (const undo of teardown.detach) undo();
+      await flush(SHUTDOWN_BUDGET_MS);
+      await Promise.allSettled(teardown.shutdown.map((stop) => stop()));
+      for (const undo of teardown.unhook) undo();
+    },
+  };
 }

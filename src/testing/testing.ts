@@ -22,7 +22,7 @@ import type { Envelope, ErrorEvent, Event, Transport } from '@sentry/core';
 import { currentBridge } from '../api/bridge.js';
 import { readConfig } from '../preload/config.js';
 import type { Env } from '../preload/config.js';
-import { startSdk } from '../sdk/sdk.js';
+import { startTestSdk } from './sdk.js';
 
 export interface CapturedSpan {
   readonly name: string;
@@ -71,22 +71,9 @@ export async function initTestSentry(options: TestSentryOptions = {}): Promise<C
   const config = readConfig({ SENTRY_TRACES_SAMPLE_RATE: '1', SENTRY_ENVIRONMENT: 'test', ...options.env, SENTRY_DSN: FAKE_DSN });
   if (config.dsn === undefined) throw new Error('initTestSentry: internal DSN rejected');
 
-  const captured = {
-    errors: [] as ErrorEvent[],
-    messages: [] as Event[],
-    transactions: [] as Event[],
-    attachments: [] as CapturedAttachment[],
-  };
+  const captured: Captured = { errors: [], messages: [], transactions: [], attachments: [] };
   const spanExporter = new InMemorySpanExporter();
-  const transport = (): Transport => ({
-    send(envelope: Envelope) {
-      record(envelope, captured);
-      return Promise.resolve({});
-    },
-    flush: () => Promise.resolve(true),
-  });
-
-  const handle = await startSdk({ ...config, dsn: config.dsn }, { mode: 'testing', transport, spanExporter });
+  const handle = startTestSdk({ ...config, dsn: config.dsn }, { transport: inMemoryTransport(captured), spanExporter });
   return {
     ...captured,
     get spans() {
@@ -109,10 +96,25 @@ export async function initTestSentry(options: TestSentryOptions = {}): Promise<C
   };
 }
 
-function record(
-  envelope: Envelope,
-  into: { errors: ErrorEvent[]; messages: Event[]; transactions: Event[]; attachments: CapturedAttachment[] },
-): void {
+interface Captured {
+  errors: ErrorEvent[];
+  messages: Event[];
+  transactions: Event[];
+  attachments: CapturedAttachment[];
+}
+
+/** Sentry's transport, replaced: every envelope is kept in `into`, by kind, and nothing is sent. */
+function inMemoryTransport(into: Captured): () => Transport {
+  return () => ({
+    send(envelope: Envelope) {
+      record(envelope, into);
+      return Promise.resolve({});
+    },
+    flush: () => Promise.resolve(true),
+  });
+}
+
+function record(envelope: Envelope, into: Captured): void {
   const [, items] = envelope;
   for (const [header, payload] of items as Array<[{ type: string; filename?: string; content_type?: string }, unknown]>) {
     if (header.type === 'event') {

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { runDoctor } from '../../src/cli/doctor.js';
-import type { Check, Report } from '../../src/cli/doctor.js';
+import type { Check, Report } from '../../src/cli/checks.js';
 import { answerCheck } from '../../src/cli/explain.js';
 import { formatReport } from '../../src/cli/report.js';
 import { testCerts } from '../support/certs.js';
