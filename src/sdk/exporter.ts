@@ -58,7 +58,7 @@ export function otlpExporter(options: OtlpExporterOptions): SpanExporter {
       timeoutMillis: options.timeoutMs,
       compression: options.compression ?? 'none',
       url: options.url,
-      headers: async () => ({ ...options.headers, 'Content-Type': contentType }),
+      headers: () => Promise.resolve({ ...options.headers, 'Content-Type': contentType }),
       // Unreferenced sockets: a hung backend must not keep a finished process alive.
       agentFactory: (protocol) => Promise.resolve(agents(protocol)).then(unrefAgent),
     },
