@@ -32,6 +32,70 @@ export default tseslint.config(
       ],
     },
   },
+  // Layering: src/ is grouped by when the code loads (../shared/STYLE.md, "Layout"). Each block
+  // sets the whole rule for its files, so every src/ folder below matches exactly one block.
+  // The rule checks static imports and `export … from`, not import(): start.ts's
+  // `import('../sdk/sdk.js')`, the one way into the SDK, is not reported.
+  {
+    files: ['register.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!node:|\\./src/preload/[^/]+$)', message: 'register.ts imports only ./src/preload/* and node: builtins.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/preload/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./',
+              message: 'src/preload/ runs in every process, DSN or not: it imports only ./ files, packages and node: builtins.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/sdk/**/*.ts', 'src/requests/**/*.ts', 'src/events/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./(cli|testing)/', message: 'The runtime does not import the CLI or the test helpers.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^\\.\\./(cli|testing)/', message: 'The runtime does not import the CLI or the test helpers.' },
+            {
+              regex: '^\\.\\./(sdk|requests)/',
+              message: 'src/api/ loads without the SDK (the app imports it whether or not the preload runs): no src/sdk/ or src/requests/.',
+            },
+            {
+              group: ['@sentry/*', '@opentelemetry/sdk-*'],
+              allowTypeImports: true,
+              message: 'src/api/ loads without the SDK: types only (`import type`) from Sentry and the OTel SDK.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // Tests and their support code talk to the terminal on purpose.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
