@@ -25,7 +25,7 @@ export interface OtlpEndpoint {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export interface OtlpExporterOptions extends OtlpEndpoint {
+interface OtlpExporterOptions extends OtlpEndpoint {
   readonly protocol: OtlpProtocol;
   /**
    * Per export, retries included. OTel's retry timers are referenced, so
@@ -49,7 +49,7 @@ const SERIALIZERS = {
   'http/json': { serializer: JsonTraceSerializer, contentType: 'application/json' },
 } as const;
 
-export function otlpExporter(options: OtlpExporterOptions): SpanExporter {
+function otlpExporter(options: OtlpExporterOptions): SpanExporter {
   const { serializer, contentType } = SERIALIZERS[options.protocol];
   const agents = httpAgentFactoryFromOptions({ keepAlive: true, ...options.tls });
   const delegate = createOtlpHttpExportDelegate(
