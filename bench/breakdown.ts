@@ -66,7 +66,7 @@ function staticGraph(file: string): { files: Set<string>; dynamic: Set<string> }
  * bundle that inlines that import; more than one is an error, as the pieces
  * would then be ambiguous.
  */
-export function locateWiring(): { entry: string; wiring?: string } {
+function locateWiring(): { entry: string; wiring?: string } {
   const entry = fileURLToPath(import.meta.resolve('@org/sentry-register'));
   const { files, dynamic } = staticGraph(entry);
   const found = [...dynamic].filter((f) => !files.has(f));

@@ -15,7 +15,7 @@ import { nodesUnderTest } from '../scripts/nodes.js';
 export const NODE_MAJOR = process.versions.node.split('.')[0] ?? 'unknown';
 
 /** The value after `--name` on the command line; undefined when the option is absent. */
-export function option(args: readonly string[], name: string): string | undefined {
+function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
   if (i === -1) return undefined;
   const value = args[i + 1];

@@ -292,7 +292,7 @@ function verdictText(v: Verdict | undefined, applies: boolean): string {
 }
 
 /** One row per goal; per Node, the figure and whether it meets the goal. */
-export function goalsMarkdown(runs: readonly Results[]): string {
+function goalsMarkdown(runs: readonly Results[]): string {
   const nodes = runs.map((r) => major(r.meta.node));
   return paddedTable(
     ['figure', 'goal', ...nodes.flatMap((n) => [`Node ${n}`, ''])],
@@ -428,7 +428,7 @@ const perSecond = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(0)
 const usCell = (x: number): string => (x < 10 ? x.toFixed(1) : x.toFixed(0));
 
 /** A Markdown table with its columns padded, so it reads in a terminal too. */
-export function paddedTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+function paddedTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

@@ -1,7 +1,7 @@
 /** The order statistics the benchmarks report: medians, and the spread around them. */
 
 /** The q-quantile (0 ≤ q ≤ 1) by linear interpolation between the closest ranks; NaN for no samples. */
-export function quantile(xs: readonly number[], q: number): number {
+function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return NaN;
   const at = (s.length - 1) * q;

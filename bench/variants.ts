@@ -37,7 +37,7 @@ export const OURS_NO_DSN = 'ours, no DSN';
 export const OURS_DSN = 'ours, DSN';
 export const OURS_COLLECTOR = 'ours, DSN + OTLP collector';
 export const SENTRY_DEFAULT = '@sentry/node default (tracesSampleRate 0.25)';
-export const OTEL_AUTO = 'OTel auto-instrumentations (parentbased_traceidratio 0.25)';
+const OTEL_AUTO = 'OTel auto-instrumentations (parentbased_traceidratio 0.25)';
 
 /** Bare node first: every ratio is to it. */
 export const VARIANTS: readonly Variant[] = [

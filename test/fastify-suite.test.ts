@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import type { TestEvent } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
@@ -19,11 +20,9 @@ import type { Line, Status, TestRecord } from '../scripts/frameworks/reporter.js
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function report(events: readonly TestEvent[]): Promise<Line[]> {
-  async function* source(): AsyncGenerator<TestEvent> {
-    yield* events;
-  }
   const out: Line[] = [];
-  for await (const chunk of reporter(source())) out.push(JSON.parse(chunk) as Line);
+  // A stream of events, as node --test hands a reporter.
+  for await (const chunk of reporter(Readable.from(events))) out.push(JSON.parse(chunk) as Line);
   return out;
 }
 

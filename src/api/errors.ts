@@ -9,6 +9,11 @@ import { maskString } from '../events/scrub.js';
 
 const REPORTED = Symbol.for('@org/sentry-register/reported-error');
 
+// Each ReportedError's fingerprint from its options. Kept off the instance, not
+// in a `private` field: an own property would show in Object.keys, JSON and
+// the event's serialised error data.
+const FINGERPRINTS = new WeakMap<ReportedError, readonly string[]>();
+
 export interface ReportedErrorOptions extends ErrorOptions {
   readonly tags?: Record<string, string>;
   readonly contexts?: Record<string, Record<string, unknown>>;
@@ -27,19 +32,18 @@ export interface ReportedErrorOptions extends ErrorOptions {
 export class ReportedError extends Error {
   readonly tags: Record<string, string> = {};
   readonly contexts: Record<string, Record<string, unknown>> = {};
-  readonly #fingerprint: readonly string[] | undefined;
 
   constructor(message?: string, options: ReportedErrorOptions = {}) {
     super(message, options);
     this.name = new.target.name;
     Object.assign(this.tags, options.tags);
     Object.assign(this.contexts, options.contexts);
-    this.#fingerprint = options.fingerprint ? [...options.fingerprint] : undefined;
+    if (options.fingerprint) FINGERPRINTS.set(this, [...options.fingerprint]);
   }
 
   /** Events with the same fingerprint are one issue. An accessor, so subclasses can override it with a getter. */
   get fingerprint(): readonly string[] | undefined {
-    return this.#fingerprint;
+    return FINGERPRINTS.get(this);
   }
 }
 Object.defineProperty(ReportedError.prototype, REPORTED, { value: true });

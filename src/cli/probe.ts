@@ -172,7 +172,7 @@ export function hostPort(target: Target): string {
   return `${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
 }
 
-export function formatSeconds(ms: number): string {
+function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 

@@ -55,7 +55,7 @@ export function parseArrival(url: string, body: string): Arrival {
   return { kind: 'other' };
 }
 
-export function parseEnvelope(body: string): EnvelopeItem[] {
+function parseEnvelope(body: string): EnvelopeItem[] {
   const lines = body.split('\n');
   const envelope = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
   const out: EnvelopeItem[] = [];

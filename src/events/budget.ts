@@ -30,7 +30,7 @@ export interface BudgetOptions {
   readonly now?: () => number;
 }
 
-export const DEFAULT_BUDGET: BudgetOptions = { burst: 5, intervalMs: 10_000, perSecond: 20 };
+const DEFAULT_BUDGET: BudgetOptions = { burst: 5, intervalMs: 10_000, perSecond: 20 };
 
 /** The once-a-minute warning while events are being skipped. */
 export const STORM_WARNING = 'an error storm: events are sampled';

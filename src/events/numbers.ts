@@ -19,7 +19,7 @@ const lengths = (min: number, max: number): number[] => Array.from({ length: max
  * The networks' published issuer ranges and the lengths each issues.
  * A 13-digit epoch-millisecond timestamp starts with 1 and is none of them.
  */
-export const CARD_NETWORKS: readonly CardNetwork[] = [
+const CARD_NETWORKS: readonly CardNetwork[] = [
   { name: 'Visa', prefixes: [['4', '4']], lengths: [13, 16, 19] },
   {
     name: 'Mastercard',
@@ -128,8 +128,8 @@ const IBAN_LENGTHS = new Map(
     .map((entry) => [entry.slice(0, 2), Number(entry.slice(2))] as const),
 );
 
-export const MIN_IBAN_LENGTH = 15;
-export const MAX_IBAN_LENGTH = 34;
+const MIN_IBAN_LENGTH = 15;
+const MAX_IBAN_LENGTH = 34;
 
 /**
  * An IBAN without spaces: a country that issues them and its length, two

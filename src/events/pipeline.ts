@@ -31,7 +31,7 @@ export interface EventPipeline {
 }
 
 /** A breadcrumb's message is cut to this many characters when it is recorded. */
-export const MAX_BREADCRUMB_MESSAGE = 1_024;
+const MAX_BREADCRUMB_MESSAGE = 1_024;
 
 /**
  * Breadcrumbs are masked when an event carries them, not when they are

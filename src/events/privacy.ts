@@ -40,7 +40,7 @@ export function isPrivateAttribute(key: string): boolean {
   return DROPPED_KEYS.has(key) || DROPPED_PREFIXES.some((p) => key.startsWith(p));
 }
 
-export const IP = '[IP]';
+const IP = '[IP]';
 // A run of the characters an IPv4 or IPv6 address is written with; `isIP` decides.
 const IP_CANDIDATE_RE = /(?<![0-9A-Za-z:.])[0-9A-Fa-f:.]{3,45}(?![0-9A-Za-z:.])/g;
 

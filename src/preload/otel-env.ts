@@ -154,7 +154,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * without `=`, with an empty key or with broken percent-encoding are
  * rejected (returned by key only: values may be secrets).
  */
-export function parseKeyValueList(value: string): { pairs: Array<[string, string]>; rejected: string[] } {
+function parseKeyValueList(value: string): { pairs: Array<[string, string]>; rejected: string[] } {
   const pairs: Array<[string, string]> = [];
   const rejected: string[] = [];
   for (const entry of value.split(',')) {

@@ -84,19 +84,19 @@ export function lazyIsolation(sentry: SentryScopes, onFork?: OnFork): Isolate | 
 
   /** The request's store until something reads it; then Sentry's own fork, made from the request's parent. */
   class LazyStore implements Store {
-    #forked: Store | undefined;
+    private forked: Store | undefined;
     constructor(
       private readonly parent: Store | undefined,
       private readonly facts: RequestFacts,
     ) {}
     get scope(): Scope {
-      return this.#fork().scope;
+      return this.fork().scope;
     }
     get isolationScope(): Scope {
-      return this.#fork().isolationScope;
+      return this.fork().isolationScope;
     }
-    #fork(): Store {
-      return (this.#forked ??= als.run(this.parent, () =>
+    private fork(): Store {
+      return (this.forked ??= als.run(this.parent, () =>
         sentry.withIsolationScope((scope) => {
           describe(scope, this.facts, onFork);
           return als.getStore() as Store;

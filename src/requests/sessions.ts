@@ -34,7 +34,7 @@ import { isExcludedPath } from './sampler.js';
 
 const FINISH = 'http.server.response.finish';
 /** Sentry's own flushing delay for request-session aggregates (record-request-session.js). */
-export const SESSION_FLUSH_MS = 60_000;
+const SESSION_FLUSH_MS = 60_000;
 const MINUTE_MS = 60_000;
 
 const attempt = (fn: () => void): void => guarded('release-health bookkeeping', fn)();

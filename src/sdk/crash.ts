@@ -81,7 +81,7 @@ function nodesUncaught(reason: unknown, omitFrom: (...args: never[]) => unknown)
  * primitives as themselves, `#<Map>` for class instances, `[object Array]`.
  * No getter or user `toString` runs.
  */
-export function describeReason(reason: unknown): string {
+function describeReason(reason: unknown): string {
   if (typeof reason === 'function') return Function.prototype.toString.call(reason);
   if (typeof reason !== 'object' || reason === null) return String(reason);
   if (Array.isArray(reason)) return '[object Array]';

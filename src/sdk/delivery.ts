@@ -16,7 +16,7 @@ import { setGlobalErrorHandler } from '@opentelemetry/core';
 import type { Envelope, Transport, TransportMakeRequestResponse } from '@sentry/core';
 import type { Logger } from '../preload/log.js';
 
-export const REQUEST_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 const WARNING_INTERVAL_MS = 60_000;
 
 /** One warning per kind per minute. */

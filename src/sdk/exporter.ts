@@ -25,7 +25,7 @@ export interface OtlpEndpoint {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export interface OtlpExporterOptions extends OtlpEndpoint {
+interface OtlpExporterOptions extends OtlpEndpoint {
   readonly protocol: OtlpProtocol;
   /**
    * Per export, retries included. OTel's retry timers are referenced, so
@@ -49,7 +49,7 @@ const SERIALIZERS = {
   'http/json': { serializer: JsonTraceSerializer, contentType: 'application/json' },
 } as const;
 
-export function otlpExporter(options: OtlpExporterOptions): SpanExporter {
+function otlpExporter(options: OtlpExporterOptions): SpanExporter {
   const { serializer, contentType } = SERIALIZERS[options.protocol];
   const agents = httpAgentFactoryFromOptions({ keepAlive: true, ...options.tls });
   const delegate = createOtlpHttpExportDelegate(
@@ -58,7 +58,7 @@ export function otlpExporter(options: OtlpExporterOptions): SpanExporter {
       timeoutMillis: options.timeoutMs,
       compression: options.compression ?? 'none',
       url: options.url,
-      headers: async () => ({ ...options.headers, 'Content-Type': contentType }),
+      headers: () => Promise.resolve({ ...options.headers, 'Content-Type': contentType }),
       // Unreferenced sockets: a hung backend must not keep a finished process alive.
       agentFactory: (protocol) => Promise.resolve(agents(protocol)).then(unrefAgent),
     },

@@ -48,7 +48,7 @@ export function boundedFlush(
   return Promise.race([all, timeout]).finally(() => clearTimeout(timer));
 }
 
-export const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 type Signal = (typeof SIGNALS)[number];
 
 export function exitCodeFor(signal: Signal): number {
