@@ -35,7 +35,7 @@ export interface DoctorOptions {
   readonly timeoutMs?: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_TIMEOUT_MS = 5000;
 
 export async function runDoctor(env: Env, options: DoctorOptions): Promise<Report> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -53,7 +53,7 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Repor
   warnings.push(...caWarnings);
   const sampler = new LightspeedSampler(config.tracesSampleRate);
   // Loaded only with a DSN, as in the preload: it imports Sentry.
-  const ingest = config.dsn ? await (await import('./ingest.js')).ingestFor(config.dsn) : undefined;
+  const ingest = config.dsn ? (await import('./ingest.js')).ingestFor(config.dsn) : undefined;
 
   const checks: Check[] = [
     ...settingsChecks(settingWarnings),

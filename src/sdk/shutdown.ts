@@ -122,7 +122,7 @@ export function sdkHandle(flush: Flush, teardown: Teardown): SdkHandle {
     async close() {
       for (const undo of teardown.detach) undo();
       await flush(SHUTDOWN_BUDGET_MS);
-      await Promise.allSettled(teardown.shutdown.map((stop) => stop()));
+      await Promise.allSettled(teardown.shutdown.map((stop) => Promise.resolve(stop())));
       for (const undo of teardown.unhook) undo();
     },
   };

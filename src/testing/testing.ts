@@ -64,7 +64,19 @@ export interface TestSentryOptions {
 
 const FAKE_DSN = 'http://testing@127.0.0.1:9/1';
 
-export async function initTestSentry(options: TestSentryOptions = {}): Promise<CapturedSentry> {
+/**
+ * Starts a capturing Sentry. Async by contract, so that a future start that
+ * waits stays compatible; any failure arrives as a rejection, never a throw.
+ */
+export function initTestSentry(options: TestSentryOptions = {}): Promise<CapturedSentry> {
+  try {
+    return Promise.resolve(startCapturing(options));
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+function startCapturing(options: TestSentryOptions): CapturedSentry {
   if (currentBridge()) {
     throw new Error('initTestSentry: Sentry is already active in this process (the preload, or a test instance not closed yet)');
   }
