@@ -58,7 +58,14 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^\\.\\./',
-              message: 'src/preload/ runs in every process, DSN or not: it imports only ./ files, packages and node: builtins.',
+              message:
+                "src/preload/ runs in every process, DSN or not: it imports only ./ files (the SDK comes through start.ts's import()).",
+            },
+            {
+              regex: '^(?!node:|\\.)',
+              // Types only: a value import of a package would load it into every process, with or without a DSN.
+              allowTypeImports: true,
+              message: 'src/preload/ runs in every process, DSN or not: from packages it imports types only.',
             },
           ],
         },
